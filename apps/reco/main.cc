@@ -1,0 +1,71 @@
+// reco — one binary, one subcommand per job. This file is the edge of the error model:
+// every reco::Error becomes one line on stderr and an exit code (see core/error.h).
+#include <cstdio>
+#include <exception>
+#include <new>
+#include <vector>
+
+#include "commands.h"
+#include "reco/core/error.h"
+
+namespace reco::cli {
+
+RunContext GlobalOptions::context() const {
+  RunContext ctx;
+  ctx.threads = threads <= 0 ? RunContext::hardware_threads() : threads;
+  ctx.seed = seed;
+  ctx.quiet = quiet;
+  ctx.json = json;
+  return ctx;
+}
+
+static const std::vector<Command>& command_table() {
+  static const std::vector<Command> table = {
+      {"version", "Print the version", setup_version},
+  };
+  return table;
+}
+
+static int run(int argc, char** argv) {
+  CLI::App app{"reco — a self-contained recommender engine"};
+  app.require_subcommand(1);
+  GlobalOptions global;
+  app.add_option("--threads", global.threads, "Worker threads (0 = all cores)")->capture_default_str();
+  app.add_option("--seed", global.seed, "Root random seed")->capture_default_str();
+  app.add_flag("-q,--quiet", global.quiet, "No progress display, warnings and errors only");
+  app.add_flag("--json", global.json, "Machine-readable JSON on stdout");
+  app.add_option("--log-level", global.log_level, "trace|debug|info|warn|error")->capture_default_str();
+
+  std::vector<std::pair<CLI::App*, Action>> actions;
+  for (const auto& cmd : command_table()) {
+    CLI::App* sub = app.add_subcommand(cmd.name, cmd.help);
+    actions.emplace_back(sub, cmd.setup(*sub, global));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  for (auto& [sub, action] : actions) {
+    if (sub->parsed()) return action();
+  }
+  return 2;
+}
+
+}  // namespace reco::cli
+
+int main(int argc, char** argv) {
+  try {
+    return reco::cli::run(argc, argv);
+  } catch (const reco::Error& e) {
+    std::fprintf(stderr, "reco: error[%s]: %s\n", std::string(reco::error_code_name(e.code())).c_str(),
+                 e.message().c_str());
+    return reco::exit_code(e.code());
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "reco: error[resource_exhausted]: out of memory\n");
+    return reco::exit_code(reco::ErrorCode::kResourceExhausted);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "reco: error[internal]: %s\n", e.what());
+    return reco::exit_code(reco::ErrorCode::kInternal);
+  }
+}

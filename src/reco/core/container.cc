@@ -1,0 +1,2 @@
+// Placeholder: implemented by the core work item.
+#include "reco/core/container.h"
