@@ -1,0 +1,32 @@
+# The two commands of the README:  `make demo` (main job)  and  `make test` (test suite).
+BUILD_DIR ?= build
+RECO := $(BUILD_DIR)/apps/reco/reco
+JOBS ?= $(shell nproc)
+
+.PHONY: all setup build demo test test-asan bench clean
+
+all: build
+
+setup:
+	bash scripts/setup.sh --deps
+
+build: setup
+	BUILD_DIR=$(BUILD_DIR) bash scripts/setup.sh
+
+demo: build
+	$(RECO) quickstart --out $(BUILD_DIR)/quickstart
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# Parser and container tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan: setup
+	cmake --preset asan-ubsan >/dev/null
+	cmake --build build-asan -j $(JOBS)
+	ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L 'core|data|features'
+
+bench: build
+	bash bench/run_ingest_bench.sh
+
+clean:
+	rm -rf $(BUILD_DIR) build-asan build-debug
