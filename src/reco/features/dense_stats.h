@@ -1,0 +1,47 @@
+// DenseStats: summary statistics of one numeric column, NaN = missing.
+//
+// Computed once at ingestion; stored in the dataset's column details (JSON) and used to
+// fit normalizers and to describe the data in `reco inspect`.
+// Quantiles are exact: the non-missing values are copied and partially sorted with
+// nth_element; quantile q is the linear interpolation between the order statistics at
+// floor(h) and ceil(h) with h = q * (count - 1) (the "linear" / type-7 definition that
+// numpy and R use by default). The median is the 0.5 quantile under the same rule.
+// std is the population standard deviation (divide by count). With count == 0 every
+// statistic is 0. Infinite values count as present and propagate into mean/std.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace reco {
+
+/// Quantile levels reported in DenseStats::quantiles, in this order.
+inline constexpr std::array<double, 6> kDenseQuantileLevels = {0.01, 0.05, 0.25, 0.75, 0.95, 0.99};
+
+struct DenseStats {
+  uint64_t count = 0;    ///< non-missing values
+  uint64_t missing = 0;  ///< NaN values
+  double mean = 0.0;
+  double std = 0.0;  ///< population standard deviation
+  double min = 0.0;
+  double max = 0.0;
+  double median = 0.0;
+  std::array<double, kDenseQuantileLevels.size()> quantiles{};  ///< at kDenseQuantileLevels
+
+  static DenseStats compute(std::span<const float> values);
+
+  /// {"count","missing","mean","std","min","max","median","quantiles":{"0.01":v,...}}
+  nlohmann::json to_json() const;
+  /// Inverse of to_json; throws kParse naming the missing/mistyped key.
+  static DenseStats from_json(const nlohmann::json& j);
+};
+
+/// Exact quantile q in [0,1] of `values` (NaNs must already be removed); reorders
+/// `values`. Linear interpolation as documented above. Empty input -> 0.
+double exact_quantile(std::vector<float>& values, double q);
+
+}  // namespace reco
