@@ -14,9 +14,12 @@
 //
 // Writes are atomic: ContainerWriter streams into "<path>.tmp.<pid>", fsyncs, renames
 // over <path>, and fsyncs the directory; a crash leaves either the old file or the new.
-// Readers reject, each with a message naming the file: wrong magic, another kind,
-// a newer container or kind version, a size different from the header's (truncation),
-// a section beyond the end, a bad table checksum, and a bad section checksum.
+// Readers reject, each with a message naming the file: wrong magic or a file shorter than
+// the header (kCorrupt, "not a reco file"), a newer container or kind version (kVersion),
+// a bad header checksum, a size different from the header's (truncation), a table or a
+// section beyond the end, a bad table checksum, a bad section checksum (all kCorrupt), and
+// another kind (kInvalidArgument: the caller passed the wrong file). A missing file is
+// kNotFound. The byte-level layout of header and table is documented in container.cc.
 #pragma once
 
 #include <cstddef>
