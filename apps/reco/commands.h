@@ -36,5 +36,9 @@ struct Command {
 
 // One function per cmd_<name>.cc.
 Action setup_version(CLI::App& sub, GlobalOptions& global);
+Action setup_ingest(CLI::App& sub, GlobalOptions& global);
+Action setup_inspect(CLI::App& sub, GlobalOptions& global);
+Action setup_gen(CLI::App& sub, GlobalOptions& global);
+Action setup_quickstart(CLI::App& sub, GlobalOptions& global);
 
 }  // namespace reco::cli

@@ -21,6 +21,10 @@ RunContext GlobalOptions::context() const {
 
 static const std::vector<Command>& command_table() {
   static const std::vector<Command> table = {
+      {"quickstart", "Run the main job end to end on the shared data (or generated data)", setup_quickstart},
+      {"ingest", "Read CSV/TSV/edge lists into a columnar dataset file", setup_ingest},
+      {"inspect", "Describe a reco artifact (dataset: schema, rows, label rates, statistics)", setup_inspect},
+      {"gen", "Generate synthetic datasets", setup_gen},
       {"version", "Print the version", setup_version},
   };
   return table;
