@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "reco/core/error.h"
+#include "reco/core/log.h"
 
 namespace reco::cli {
 
@@ -33,6 +34,7 @@ static const std::vector<Command>& command_table() {
 static int run(int argc, char** argv) {
   CLI::App app{"reco — a self-contained recommender engine"};
   app.require_subcommand(1);
+  app.fallthrough();  // global options may also follow the subcommand: `reco inspect --json f`
   GlobalOptions global;
   app.add_option("--threads", global.threads, "Worker threads (0 = all cores)")->capture_default_str();
   app.add_option("--seed", global.seed, "Root random seed")->capture_default_str();
@@ -50,6 +52,7 @@ static int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  init_logging(global.log_level, global.quiet);
   for (auto& [sub, action] : actions) {
     if (sub->parsed()) return action();
   }

@@ -1,8 +1,9 @@
 // parallel_for — split [begin, end) into `threads` contiguous chunks, one per worker.
 // A worker's exception is captured and the first one is rethrown on the caller's thread
-// after all workers have joined; the remaining workers are asked to stop early through
-// the `stop` flag checked between chunks of `grain` items. With threads == 1 (or a
-// range smaller than one grain) the body runs inline, in order, on the caller's thread.
+// after all workers have joined; a worker that has not started its chunk when another
+// has failed skips it (a running chunk is not interrupted). `grain` is the smallest chunk
+// worth a thread: fewer than two grains run inline. With threads == 1 the body runs
+// inline, in order, on the caller's thread.
 #pragma once
 
 #include <cstddef>
