@@ -30,6 +30,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reco/core/container.h"
 #include "reco/data/column.h"
 #include "reco/features/vocabulary.h"
 
@@ -37,6 +38,9 @@ namespace reco {
 
 inline constexpr std::string_view kDatasetKind = "dataset";
 inline constexpr uint32_t kDatasetVersion = 1;
+/// Longest column name: the longest section name, "vocab/<name>/offsets", must fit the
+/// container's kMaxSectionName (47) bytes. Names must not contain '/'.
+inline constexpr size_t kMaxDatasetColumnName = kMaxSectionName - 14;  // 33
 
 struct ColumnInfo {
   std::string name;

@@ -6,8 +6,8 @@
 // Ids are uniform in [0, table size). Dense values are uniform [0,1) or standard normal.
 // Labels: LabelMode::kRate draws Bernoulli(label_rate) independently of the features;
 // LabelMode::kLogistic draws Bernoulli(sigmoid(z)) with z from a hidden random linear
-// model over the dense values and per-(table, id) weights, with the bias chosen so the
-// positive rate is near label_rate — a learner can beat chance on it.
+// model over the dense values and per-(table, id) weights, with the bias fitted (on the
+// first 2^18 rows) so the expected positive rate is label_rate — a learner can beat chance on it.
 //
 // Determinism: rows are generated in fixed chunks of kRandomGenChunkRows; chunk c of a
 // column draws from derive_seed(derive_seed(seed, column stream), c), so the file is
