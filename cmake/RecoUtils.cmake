@@ -27,7 +27,13 @@ function(reco_add_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} reco_testing GTest::gtest_main reco_build_flags)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-    PROPERTIES LABELS "${ARG_LABELS}"
-    ENVIRONMENT "RECO_SHARED_DATA=${RECO_SHARED_DATA};RECO_SOURCE_DIR=${PROJECT_SOURCE_DIR};RECO_BIN=$<TARGET_FILE:reco>")
+  # Paths (shared data, the reco binary) are compiled into reco_testing; environment
+  # variables RECO_SHARED_DATA / RECO_BIN override them at run time.
+  # One label per test binary: CMake 3.25's gtest_discover_tests cannot carry a label list.
+  # Tests reading ../shared/data get the single label shared_data (ctest -LE shared_data).
+  list(LENGTH ARG_LABELS n_labels)
+  if(n_labels GREATER 1)
+    message(FATAL_ERROR "reco_add_test(${name}): give one label, got '${ARG_LABELS}'")
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
 endfunction()

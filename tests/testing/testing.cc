@@ -32,7 +32,7 @@ TempDir::~TempDir() {
 
 std::filesystem::path shared_data_dir() {
   const char* env = std::getenv("RECO_SHARED_DATA");
-  std::filesystem::path dir = env && *env ? env : "../shared/data";
+  std::filesystem::path dir = env && *env ? env : RECO_TEST_SHARED_DATA;
   std::error_code ec;
   if (std::filesystem::is_directory(dir, ec)) return dir;
   return {};
@@ -62,7 +62,7 @@ std::string read_file(const std::string& path) {
 
 std::string reco_binary() {
   const char* env = std::getenv("RECO_BIN");
-  return env && *env ? env : "reco";
+  return env && *env ? env : RECO_TEST_BIN;
 }
 
 std::pair<int, std::string> run_command(const std::string& command) {

@@ -177,8 +177,8 @@ std::string format_dataset_summary(const nlohmann::json& s) {
     for (const auto& src : extra["sources"]) o << fmt::format("source   {}\n", fmt_num(src));
   }
   if (extra.contains("generator")) o << fmt::format("source   generated: {}\n", extra["generator"].dump());
-  if (extra.contains("report")) {
-    const auto& r = extra["report"];
+  if (extra.contains("ingest") && extra["ingest"].is_object()) {
+    const auto& r = extra["ingest"];
     o << fmt::format("ingest   rows read {}, written {}, skipped {}", fmt_num(r.value("rows_read", nlohmann::json(0))),
                      fmt_num(r.value("rows_written", nlohmann::json(0))),
                      fmt_num(r.value("rows_skipped", nlohmann::json(0))));
@@ -186,10 +186,12 @@ std::string format_dataset_summary(const nlohmann::json& s) {
     if (r.contains("blank_lines")) o << fmt::format(", blank lines {}", fmt_num(r["blank_lines"]));
     o << "\n";
   }
-  if (extra.contains("downsampling") && extra["downsampling"].is_object()) {
+  if (extra.contains("downsampling") && extra["downsampling"].is_object() &&
+      extra["downsampling"].value("alpha", 1.0) < 1.0) {
     const auto& d = extra["downsampling"];
-    o << fmt::format("downsample  alpha {} on label '{}'\n", fmt_num(d.value("alpha", nlohmann::json(1.0))),
-                     d.value("label", std::string()));
+    o << fmt::format("downsample  alpha {} on label '{}': kept {} of {} negatives\n",
+                     fmt_num(d.value("alpha", nlohmann::json(1.0))), d.value("label", std::string()),
+                     fmt_num(d.value("kept", nlohmann::json(0))), fmt_num(d.value("seen", nlohmann::json(0))));
   }
   if (!s["split"].is_null()) {
     const auto& sp = s["split"];
