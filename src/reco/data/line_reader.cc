@@ -46,15 +46,25 @@ LineReader::LineReader(std::string path, size_t buffer_bytes) : path_(std::move(
   } else {
     ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
   }
-  buf_.resize(std::max<size_t>(buffer_bytes, 64));
-  if (!refill()) {
-    RECO_THROW(ErrorCode::kParse) << path_ << ": empty file";
+  // The destructor does not run when the constructor throws: release the handles here.
+  try {
+    buf_.resize(std::max<size_t>(buffer_bytes, 64));
+    if (!refill()) {
+      RECO_THROW(ErrorCode::kParse) << path_ << ": empty file";
+    }
+  } catch (...) {
+    close_handles();
+    throw;
   }
 }
 
-LineReader::~LineReader() {
+LineReader::~LineReader() { close_handles(); }
+
+void LineReader::close_handles() {
   if (gz_ != nullptr) ::gzclose(as_gz(gz_));
+  gz_ = nullptr;
   if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
 }
 
 uint64_t LineReader::file_bytes_read() const {

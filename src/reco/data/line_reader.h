@@ -46,6 +46,7 @@ class LineReader {
   // Reads more bytes after the unread tail; returns false at end of input.
   bool refill();
   size_t read_some(char* dst, size_t capacity);
+  void close_handles();
 
   std::string path_;
   int fd_ = -1;
