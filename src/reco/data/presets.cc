@@ -72,6 +72,7 @@ role = "label"
 name = "hour"
 role = "timestamp"
 format = "yymmddhh"
+hour_of_day = "hour_of_day"
 
 [[column]]
 match = "*"

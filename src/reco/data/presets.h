@@ -6,7 +6,7 @@
 //   name               files (../shared/data)                    notes
 //   criteo-tsv         Kaggle train.txt (TSV, no header)          I* log1p, C* hashed into 2^20 buckets
 //   criteo-csv         criteo-sample/*.csv (header label,I..,C..)  same features
-//   avazu              avazu-sample (header)                      hour -> timestamp (yymmddhh), id ignored
+//   avazu              avazu-sample (header)                      hour -> timestamp + hour_of_day; id ignored
 //   taobao             UserBehavior.csv (no header)               labels pv/fav/cart/buy from behavior
 //   ali-ccp            ali-ccp-sample (header)                    click/purchase; D* dense none
 //   aliexpress         aliexpress-sample (header)                 click/conversion; numerical_* dense none

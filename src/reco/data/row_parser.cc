@@ -189,6 +189,18 @@ RowParser::RowParser(const Schema& schema, std::vector<std::string> names, std::
     ColumnRole role = schema_.columns[spec_of[i]].role;
     if (role == ColumnRole::kLabel || role == ColumnRole::kIgnore) continue;
     add_output(static_cast<int>(i), spec_of[i]);
+    const ColumnSpec& c = schema_.columns[spec_of[i]];
+    if (role == ColumnRole::kTimestamp && !c.hour_of_day.empty()) {
+      OutputColumn o;
+      o.name = c.hour_of_day;
+      o.role = ColumnRole::kCategorical;
+      o.kind = BuilderKind::kU32;
+      o.encoding = Encoding::kIdentity;
+      o.input = static_cast<int>(i);
+      o.hour_of = static_cast<int>(outputs_.size()) - 1;
+      o.max_id = 23;  // fixed cardinality 24, whatever hours the data holds
+      outputs_.push_back(std::move(o));
+    }
   }
   for (size_t x = 0; x < schema_.crosses.size(); ++x) {
     const CrossSpec& cs = schema_.crosses[x];
@@ -416,6 +428,11 @@ bool RowParser::parse(std::string_view line, RowIssue& issue) {
       cross_hashes_.clear();
       for (int in : out.cross_inputs) cross_hashes_.push_back(hash_bytes(fields_[in].text, out.seed));
       out.s_u32 = hash_cross(cross_hashes_, out.buckets, out.seed);
+      continue;
+    }
+    if (out.hour_of >= 0) {  // runs after its timestamp column (declared right before it)
+      const int64_t t = outputs_[out.hour_of].s_i64;
+      out.s_u32 = static_cast<uint32_t>(((t % 86400) + 86400) % 86400 / 3600);
       continue;
     }
     const Field& f = fields_[out.input];

@@ -7,7 +7,8 @@
 // to the builders ("commit") — a rejected row leaves no trace, which --on-error=skip relies on.
 //
 // Output column order: labels ([[column]] role=label in input order, then [[label]]s), then the
-// other stored columns in input order, then crosses.
+// other stored columns in input order (a timestamp's hour_of_day column right after it), then
+// crosses.
 //
 // Builder data layout (one OutputColumn per stored column):
 //   label/dense/weight  f32 [rows]     raw values, NaN = missing (dense normalized later by ingest)
@@ -52,6 +53,7 @@ struct OutputColumn {
   int derived = -1;        ///< index into schema.labels
   int cross = -1;          ///< index into schema.crosses
   int input = -1;          ///< source input column (-1 for crosses)
+  int hour_of = -1;        ///< hour-of-day column: output index of its timestamp column
   std::vector<int> cross_inputs;  ///< crosses: input column of each crossed name
   uint64_t buckets = 0;    ///< hash / cross
   uint64_t seed = 0;

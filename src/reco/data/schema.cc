@@ -180,6 +180,7 @@ ColumnSpec read_column(const toml::table& t, std::string_view source, size_t ind
       break;
     case ColumnRole::kTimestamp:
       if (auto v = r.str("format")) c.time_format = *v;
+      if (auto v = r.str("hour_of_day")) c.hour_of_day = *v;
       break;
     default:
       break;

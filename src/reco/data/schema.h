@@ -29,7 +29,9 @@
 //   #               any other value is an error; without negative, everything else is 0);
 //   #               or threshold = 4.0 (label = value >= threshold);
 //   #               allow_missing = true turns missing labels into NaN (masked) instead of errors
-//   # timestamp:    format = "unix" (default) | "yymmddhh" (Avazu hour) | strptime style "%Y-%m-%d"
+//   # timestamp:    format = "unix" (default) | "yymmddhh" (Avazu hour) | strptime style "%Y-%m-%d";
+//   #               hour_of_day = "name" also stores the UTC hour 0..23 as a categorical column
+//   #               (identity ids, cardinality 24) under that name
 //   # position:     integer;  weight: float
 //
 //   [[label]]               # a label derived from another column's raw text (that column may be
@@ -98,6 +100,7 @@ struct ColumnSpec {
   bool weighted = false;        ///< multi_hot
   LabelRule label;
   std::string time_format = "unix";  ///< timestamp
+  std::string hour_of_day;           ///< timestamp: name of an extra hour-of-day column, or ""
   int64_t toml_line = 0;
 };
 

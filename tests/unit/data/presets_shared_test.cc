@@ -132,6 +132,8 @@ TEST(PresetsShared, Avazu) {
   EXPECT_EQ(sum(ds.f32("click")), 20);
   EXPECT_FALSE(ds.has("id"));
   EXPECT_EQ(ds.i64("hour")[0], 1413849600);  // 14102100 = 2014-10-21 00:00 UTC
+  EXPECT_EQ(ds.u32("hour_of_day")[0], 0u);
+  EXPECT_EQ(ds.column("hour_of_day").cardinality, 24u);
 }
 
 TEST(PresetsShared, AliCcp) {

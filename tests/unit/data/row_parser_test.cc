@@ -59,6 +59,7 @@ role = "position"
 name = "ts"
 role = "timestamp"
 format = "yymmddhh"
+hour_of_day = "ts_hour"
 
 [[column]]
 name = "kind"
@@ -92,7 +93,7 @@ TEST(RowParser, ParsesEveryRoleAndOrdersLabelsFirst) {
   std::vector<std::string> order;
   for (const auto& o : p.outputs()) order.push_back(o.name);
   EXPECT_EQ(order, (std::vector<std::string>{"y", "is_b", "x", "cat", "h", "n", "tags", "user",
-                                             "pos", "ts", "cat_x_h"}));
+                                             "pos", "ts", "ts_hour", "cat_x_h"}));
   RowIssue issue;
   ASSERT_TRUE(p.parse("yes,1.5,red,k1,7,a:0.5|b:2,u9,3,14102100,b", issue)) << issue.message;
   ASSERT_TRUE(p.parse("no,NA,,k2,0,,u9,,14102223,a", issue)) << issue.message;
@@ -111,6 +112,7 @@ TEST(RowParser, ParsesEveryRoleAndOrdersLabelsFirst) {
   EXPECT_EQ(col(p, "user").u32[0], col(p, "user").u32[1]);
   EXPECT_EQ(col(p, "pos").i32, (std::vector<int32_t>{3, 0}));
   EXPECT_EQ(col(p, "ts").i64, (std::vector<int64_t>{1413849600, 1413849600 + 86400 + 23 * 3600}));
+  EXPECT_EQ(col(p, "ts_hour").u32, (std::vector<uint32_t>{0, 23}));
   uint64_t hashes[2] = {hash_bytes("red", 0), hash_bytes("k1", 0)};
   EXPECT_EQ(col(p, "cat_x_h").u32[0], hash_cross(hashes, 8, 0));
 }
