@@ -259,6 +259,7 @@ IngestReport ingest(const IngestOptions& options) {
 
   Progress progress("ingest", total_bytes, options.ctx);
   uint64_t bytes_before = 0;
+  bool reserved = false;
   RowIssue issue;
   for (const auto& path : options.inputs) {
     LineReader reader(path);
@@ -306,6 +307,16 @@ IngestReport ingest(const IngestOptions& options) {
         ++report.skip_reasons[issue.reason];
         if (report.error_examples.size() < options.max_error_examples) {
           report.error_examples.push_back(std::move(message));
+        }
+      }
+      if (report.rows_read == 4096 && !reserved && !reader.is_gzip()) {
+        // Size the builders from the first rows' bytes: avoids repeated regrowth (and the
+        // copies it costs) on multi-GB inputs. 10% headroom; a low estimate only means growth.
+        reserved = true;
+        const double per_row = static_cast<double>(reader.text_bytes()) / 4096.0;
+        if (per_row > 0) {
+          double est = 1.1 * static_cast<double>(total_bytes) / per_row;
+          parser->reserve(static_cast<uint64_t>(std::min(est, 4e9)));
         }
       }
       if (report.rows_read >= next_progress) {

@@ -232,6 +232,18 @@ void RowParser::set_row_filter(std::function<bool(float)> keep, int label_output
   keep_label_ = label_output;
 }
 
+void RowParser::reserve(uint64_t rows) {
+  for (OutputColumn& out : outputs_) {
+    switch (out.kind) {
+      case BuilderKind::kF32: out.f32.reserve(rows); break;
+      case BuilderKind::kU32: out.u32.reserve(rows); break;
+      case BuilderKind::kI32: out.i32.reserve(rows); break;
+      case BuilderKind::kI64: out.i64.reserve(rows); break;
+      case BuilderKind::kMultiHot: out.offsets.reserve(rows + 1); break;
+    }
+  }
+}
+
 int RowParser::label_output(std::string_view name) const {
   for (size_t i = 0; i < outputs_.size(); ++i) {
     if (outputs_[i].role == ColumnRole::kLabel && (name.empty() || outputs_[i].name == name)) {

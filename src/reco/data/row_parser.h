@@ -95,6 +95,9 @@ class RowParser {
   /// the caller). Index of the label output column it reads is downsample_label().
   void set_row_filter(std::function<bool(float label_value)> keep, int label_output);
 
+  /// Reserves builder capacity for about `rows` rows (an estimate; growing past it is fine).
+  void reserve(uint64_t rows);
+
   uint64_t rows() const { return rows_; }
   const std::vector<std::string>& names() const { return names_; }
   std::vector<OutputColumn>& outputs() { return outputs_; }
