@@ -11,8 +11,9 @@ reco="$BUILD_DIR/apps/reco/reco"; scan="$BUILD_DIR/bench/reco_bench_dataset_scan
 work="${WORK:-bench/results}"; mkdir -p "$work"
 tsv="$work/criteo_${rows}.tsv"; ds="$work/criteo_${rows}.dataset"
 [ -f "$tsv" ] || bash bench/make_criteo_tsv.sh "$tsv" "$rows"
+cores=$(nproc)
 export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $cores cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 cat "$tsv" > /dev/null  # warm the page cache for both
 results="$work/ingest_pairs.jsonl"; : > "$results"
 for ((i = 1; i <= pairs; i++)); do
