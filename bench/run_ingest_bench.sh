@@ -19,7 +19,7 @@ results="$work/ingest_pairs.jsonl"; : > "$results"
 for ((i = 1; i <= pairs; i++)); do
   a=$( { /usr/bin/time -f '%e %M' "$reco" --threads 1 --quiet --json ingest --format criteo-tsv "$tsv" -o "$ds" > "$work/ingest.json"; } 2>&1 | tail -1)
   b=$(/usr/bin/python3 bench/pandas_read_csv.py "$tsv")
-  echo "{\"pair\": $i, \"reco_wall\": ${a% *}, \"reco_maxrss_kb\": ${a#* }, \"pandas\": $b, \"reco\": $(cat "$work/ingest.json")}" >> "$results"
+  echo "{\"pair\": $i, \"reco_wall\": ${a% *}, \"reco_maxrss_kb\": ${a#* }, \"pandas\": $b, \"reco\": $(/usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))' "$work/ingest.json")}" >> "$results"
   echo "pair $i: reco ${a% *} s, pandas $(echo "$b" | /usr/bin/python3 -c 'import json,sys; print(round(json.load(sys.stdin)["seconds"],3))') s"
 done
 scan_json=$("$scan" "$ds" --runs 5)
