@@ -52,6 +52,12 @@ LineReader::LineReader(std::string path, size_t buffer_bytes) : path_(std::move(
     if (!refill()) {
       RECO_THROW(ErrorCode::kParse) << path_ << ": empty file";
     }
+    // A UTF-8 byte-order mark (spreadsheet exports) is not part of the first field.
+    if (end_ >= 3 && static_cast<unsigned char>(buf_[0]) == 0xEF &&
+        static_cast<unsigned char>(buf_[1]) == 0xBB && static_cast<unsigned char>(buf_[2]) == 0xBF) {
+      begin_ = 3;
+      text_bytes_ = 3;
+    }
   } catch (...) {
     close_handles();
     throw;

@@ -7,7 +7,7 @@
 //
 // Input kinds: gzip is detected by its magic bytes (1f 8b) and read through zlib's gzread in big
 // chunks; anything else is read with read(2). "\r\n" endings lose the '\r'; a last line without
-// '\n' is still returned. Errors (reco::Error):
+// '\n' is still returned; a leading UTF-8 byte-order mark is dropped. Errors (reco::Error):
 //   missing path / not a regular file -> kNotFound / kInvalidArgument, naming the path;
 //   a file with no bytes (or a gzip stream that inflates to nothing) -> kParse "<path>: empty file";
 //   a corrupt or truncated gzip stream -> kParse "<path>:<line>: bad gzip stream (...)", where <line>

@@ -51,6 +51,12 @@ TEST(LineReader, PlainLinesCrlfAndLastLineWithoutNewline) {
   EXPECT_EQ(lines[3], "last");
 }
 
+TEST(LineReader, Utf8ByteOrderMarkIsDropped) {
+  TempDir dir;
+  write_file(dir.file("bom.csv"), "\xEF\xBB\xBFlabel,x\n1,2\n");
+  EXPECT_EQ(read_all(dir.file("bom.csv")), (std::vector<std::string>{"label,x", "1,2"}));
+}
+
 TEST(LineReader, LinesLongerThanTheBufferAndRefillBoundaries) {
   TempDir dir;
   std::string text;
