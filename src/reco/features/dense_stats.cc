@@ -1,7 +1,10 @@
 #include "reco/features/dense_stats.h"
 
+#include <array>
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -39,6 +42,74 @@ double exact_quantile(std::vector<float>& values, double q) {
   return a + frac * (b - a);
 }
 
+namespace {
+// Order-preserving map of a non-NaN float to an unsigned key (negative floats flipped).
+inline uint32_t sortable_key(float v) {
+  uint32_t u;
+  std::memcpy(&u, &v, sizeof(u));
+  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+}  // namespace
+
+void exact_quantiles(std::span<const float> values, std::span<const double> levels, std::span<double> out) {
+  RECO_CHECK_EQ(levels.size(), out.size()) << "one output per quantile level";
+  const size_t n = values.size();
+  if (n == 0) {
+    std::fill(out.begin(), out.end(), 0.0);
+    return;
+  }
+  // Ranks needed: floor(h) and floor(h)+1 of every level (linear interpolation).
+  std::vector<uint64_t> ranks;
+  for (double q : levels) {
+    RECO_CHECK(q >= 0.0 && q <= 1.0) << "quantile level must be in [0,1], got " << q;
+    const double h = q * static_cast<double>(n - 1);
+    const auto lo = static_cast<uint64_t>(std::floor(h));
+    ranks.push_back(lo);
+    if (lo + 1 < n) ranks.push_back(lo + 1);
+  }
+  // Radix selection: a histogram of the top 16 key bits locates the bucket of every rank;
+  // one more pass gathers only those buckets, and selection runs inside them. Two linear
+  // passes instead of one nth_element (several passes each) per rank.
+  constexpr size_t kBuckets = 1 << 16;
+  std::vector<uint64_t> before(kBuckets + 1, 0);
+  for (float v : values) ++before[(sortable_key(v) >> 16) + 1];
+  for (size_t b = 0; b < kBuckets; ++b) before[b + 1] += before[b];  // before[b] = count in buckets < b
+  std::vector<int32_t> slot(kBuckets, -1);
+  std::vector<std::vector<float>> gathered;
+  std::vector<uint32_t> rank_bucket(ranks.size());
+  for (size_t i = 0; i < ranks.size(); ++i) {
+    // First bucket whose cumulative count exceeds the rank.
+    const auto it = std::upper_bound(before.begin() + 1, before.end(), ranks[i]);
+    const auto b = static_cast<uint32_t>(it - before.begin() - 1);
+    rank_bucket[i] = b;
+    if (slot[b] < 0) {
+      slot[b] = static_cast<int32_t>(gathered.size());
+      gathered.emplace_back();
+      gathered.back().reserve(before[b + 1] - before[b]);
+    }
+  }
+  for (float v : values) {
+    const int32_t s = slot[sortable_key(v) >> 16];
+    if (s >= 0) gathered[s].push_back(v);
+  }
+  std::vector<double> rank_value(ranks.size());
+  for (size_t i = 0; i < ranks.size(); ++i) {
+    auto& bucket = gathered[slot[rank_bucket[i]]];
+    const uint64_t k = ranks[i] - before[rank_bucket[i]];
+    std::nth_element(bucket.begin(), bucket.begin() + k, bucket.end());
+    rank_value[i] = bucket[k];
+  }
+  size_t r = 0;
+  for (size_t i = 0; i < levels.size(); ++i) {
+    const double h = levels[i] * static_cast<double>(n - 1);
+    const double frac = h - std::floor(h);
+    const double a = rank_value[r++];
+    double b = a;
+    if (static_cast<uint64_t>(std::floor(h)) + 1 < n) b = rank_value[r++];
+    out[i] = frac == 0.0 ? a : a + frac * (b - a);
+  }
+}
+
 DenseStats DenseStats::compute(std::span<const float> values) {
   DenseStats s;
   std::vector<float> present;
@@ -67,10 +138,13 @@ DenseStats DenseStats::compute(std::span<const float> values) {
   s.std = std::sqrt(sq / static_cast<double>(s.count));
   s.min = lo;
   s.max = hi;
-  s.median = exact_quantile(present, 0.5);
-  for (size_t i = 0; i < kDenseQuantileLevels.size(); ++i) {
-    s.quantiles[i] = exact_quantile(present, kDenseQuantileLevels[i]);
-  }
+  std::array<double, kDenseQuantileLevels.size() + 1> levels{};
+  std::copy(kDenseQuantileLevels.begin(), kDenseQuantileLevels.end(), levels.begin());
+  levels.back() = 0.5;
+  std::array<double, levels.size()> result{};
+  exact_quantiles(present, levels, result);
+  for (size_t i = 0; i < kDenseQuantileLevels.size(); ++i) s.quantiles[i] = result[i];
+  s.median = result.back();
   return s;
 }
 

@@ -44,4 +44,9 @@ struct DenseStats {
 /// `values`. Linear interpolation as documented above. Empty input -> 0.
 double exact_quantile(std::vector<float>& values, double q);
 
+/// The same quantiles for several levels at once (NaNs must already be removed), without
+/// reordering `values`: radix selection over the floats' order-preserving bit patterns
+/// (two linear passes). out[i] is the quantile at levels[i]; empty input gives 0.
+void exact_quantiles(std::span<const float> values, std::span<const double> levels, std::span<double> out);
+
 }  // namespace reco

@@ -64,6 +64,38 @@ TEST(DenseStats, MatchesNaiveComputationOnRandomData) {
   }
 }
 
+// The radix selection must equal selection on a sorted copy for every level, including ties
+// across bucket boundaries, negative values, -0.0/+0.0, a single value and sizes 1..5.
+TEST(DenseStats, RadixQuantilesMatchSortedOracle) {
+  std::mt19937 rng(11);
+  const std::vector<double> levels = {0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0, 0.333};
+  for (int trial = 0; trial < 60; ++trial) {
+    const size_t n = trial < 5 ? trial + 1 : 1 + rng() % 20000;
+    std::vector<float> v(n);
+    for (auto& x : v) {
+      switch (trial % 4) {
+        case 0: x = std::floor(std::exponential_distribution<float>(0.05f)(rng)); break;  // heavy ties
+        case 1: x = std::normal_distribution<float>(0.0f, 1e3f)(rng); break;               // negatives
+        case 2: x = (rng() % 3 == 0) ? -0.0f : (rng() % 2 ? 0.0f : 1.5f); break;           // signed zeros
+        default: x = std::uniform_real_distribution<float>(-1e-30f, 1e30f)(rng); break;  // wide range
+      }
+    }
+    std::vector<double> sorted(v.begin(), v.end());
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<double> out(levels.size());
+    exact_quantiles(v, levels, out);
+    for (size_t i = 0; i < levels.size(); ++i) {
+      const double expect = naive_quantile(sorted, levels[i]);
+      EXPECT_NEAR(out[i], expect, 1e-9 * std::max(1.0, std::abs(expect)))
+          << "trial " << trial << " n " << n << " level " << levels[i];
+    }
+  }
+  std::vector<double> out(2);
+  const std::vector<double> two = {0.5, 0.9};
+  exact_quantiles(std::vector<float>{}, two, out);
+  EXPECT_EQ(out[0], 0.0);
+}
+
 TEST(DenseStats, SmallHandCase) {
   std::vector<float> v{4, kNaN, 1, 3, 2};
   DenseStats s = DenseStats::compute(v);
