@@ -42,16 +42,28 @@ bool FieldSplitter::split(std::string_view line, std::vector<Field>& fields, Spl
   }
   // Fast path: no quote char on the line.
   const std::string_view delim = options_.delimiter;
+  if (delim.size() == 1) {
+    // Fields are short (Criteo: ~6 bytes), so a plain byte loop beats one memchr call per field.
+    const char d = delim[0];
+    const char* p = line.data();
+    const size_t n = line.size();
+    size_t start = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (p[i] == d) {
+        Field f{std::string_view(p + start, i - start), static_cast<uint32_t>(start + 1)};
+        if (options_.trim) f.text = trim_view(f.text, f.column);
+        fields.push_back(f);
+        start = i + 1;
+      }
+    }
+    Field f{std::string_view(p + start, n - start), static_cast<uint32_t>(start + 1)};
+    if (options_.trim) f.text = trim_view(f.text, f.column);
+    fields.push_back(f);
+    return true;
+  }
   size_t start = 0;
   for (;;) {
-    size_t pos;
-    if (delim.size() == 1) {
-      const void* hit = std::memchr(line.data() + start, delim[0], line.size() - start);
-      pos = hit == nullptr ? std::string_view::npos
-                           : static_cast<size_t>(static_cast<const char*>(hit) - line.data());
-    } else {
-      pos = line.find(delim, start);
-    }
+    const size_t pos = line.find(delim, start);
     size_t end = pos == std::string_view::npos ? line.size() : pos;
     Field f{line.substr(start, end - start), static_cast<uint32_t>(start + 1)};
     if (options_.trim) f.text = trim_view(f.text, f.column);

@@ -1,5 +1,7 @@
 #include "reco/data/row_parser.h"
 
+#include "reco/core/memory.h"
+
 #include <charconv>
 #include <cmath>
 #include <ctime>
@@ -235,8 +237,14 @@ void RowParser::set_row_filter(std::function<bool(float)> keep, int label_output
 void RowParser::reserve(uint64_t rows) {
   for (OutputColumn& out : outputs_) {
     switch (out.kind) {
-      case BuilderKind::kF32: out.f32.reserve(rows); break;
-      case BuilderKind::kU32: out.u32.reserve(rows); break;
+      case BuilderKind::kF32:
+        out.f32.reserve(rows);
+        advise_huge_pages(out.f32.data(), out.f32.capacity() * sizeof(float));
+        break;
+      case BuilderKind::kU32:
+        out.u32.reserve(rows);
+        advise_huge_pages(out.u32.data(), out.u32.capacity() * sizeof(uint32_t));
+        break;
       case BuilderKind::kI32: out.i32.reserve(rows); break;
       case BuilderKind::kI64: out.i64.reserve(rows); break;
       case BuilderKind::kMultiHot: out.offsets.reserve(rows + 1); break;
