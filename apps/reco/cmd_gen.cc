@@ -12,28 +12,29 @@
 namespace reco::cli {
 
 namespace {
-std::vector<uint64_t> parse_table_sizes(const std::string& text, uint32_t count_if_single) {
-  // "1000,20000,5" or "100000" (repeated --tables times) or "100000x26".
-  std::vector<uint64_t> sizes;
-  auto x = text.find('x');
-  if (x != std::string::npos) {
-    uint64_t size = std::stoull(text.substr(0, x));
-    uint64_t count = std::stoull(text.substr(x + 1));
-    sizes.assign(count, size);
-    return sizes;
+uint64_t parse_size(const std::string& item) {
+  size_t used = 0;
+  uint64_t value = 0;
+  try {
+    value = std::stoull(item, &used);
+  } catch (const std::logic_error&) {
+    used = 0;
   }
+  if (used == 0 || used != item.size()) {
+    RECO_THROW(ErrorCode::kInvalidArgument) << "--table-sizes: '" << item << "' is not an integer";
+  }
+  return value;
+}
+
+// "1000,20000,5" (one size per table) or "100000x26" (26 tables of 100000).
+std::vector<uint64_t> parse_table_sizes(const std::string& text) {
+  if (auto x = text.find('x'); x != std::string::npos) {
+    return std::vector<uint64_t>(parse_size(text.substr(x + 1)), parse_size(text.substr(0, x)));
+  }
+  std::vector<uint64_t> sizes;
   std::stringstream ss(text);
   std::string item;
-  while (std::getline(ss, item, ',')) {
-    try {
-      size_t used = 0;
-      sizes.push_back(std::stoull(item, &used));
-      RECO_CHECK(used == item.size()) << "--table-sizes: '" << item << "' is not an integer";
-    } catch (const std::logic_error&) {
-      RECO_THROW(ErrorCode::kInvalidArgument) << "--table-sizes: '" << item << "' is not an integer";
-    }
-  }
-  if (sizes.size() == 1 && count_if_single > 1) sizes.assign(count_if_single, sizes[0]);
+  while (std::getline(ss, item, ',')) sizes.push_back(parse_size(item));
   return sizes;
 }
 }  // namespace
@@ -69,7 +70,7 @@ Action setup_gen(CLI::App& sub, GlobalOptions& global) {
     spec.rows = o->rows;
     spec.dense = o->dense;
     spec.dense_distribution = parse_dense_distribution(o->dense_dist);
-    spec.table_sizes = parse_table_sizes(o->tables, 1);
+    spec.table_sizes = parse_table_sizes(o->tables);
     spec.lookups = o->lookups;
     spec.variable_lookups = o->variable;
     spec.label_mode = parse_label_mode(o->labels);

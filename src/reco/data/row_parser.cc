@@ -67,7 +67,10 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
 
 }  // namespace
 
-bool parse_double(std::string_view text, double& out) {
+namespace {
+// The whole field must be one number; a leading '+' is accepted (from_chars rejects it).
+template <typename T>
+bool parse_whole_number(std::string_view text, T& out) {
   const char* b = text.data();
   const char* e = b + text.size();
   if (b != e && *b == '+') ++b;
@@ -75,15 +78,11 @@ bool parse_double(std::string_view text, double& out) {
   auto [p, ec] = std::from_chars(b, e, out);
   return ec == std::errc() && p == e;
 }
+}  // namespace
 
-bool parse_int64(std::string_view text, int64_t& out) {
-  const char* b = text.data();
-  const char* e = b + text.size();
-  if (b != e && *b == '+') ++b;
-  if (b == e) return false;
-  auto [p, ec] = std::from_chars(b, e, out);
-  return ec == std::errc() && p == e;
-}
+bool parse_double(std::string_view text, double& out) { return parse_whole_number(text, out); }
+
+bool parse_int64(std::string_view text, int64_t& out) { return parse_whole_number(text, out); }
 
 bool parse_timestamp(std::string_view text, const std::string& format, std::string& scratch,
                      int64_t& out) {

@@ -1,11 +1,10 @@
 #include "reco/features/dense_stats.h"
 
-#include <array>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -26,21 +25,6 @@ double get_number(const nlohmann::json& j, const char* key) {
   return it->get<double>();
 }
 }  // namespace
-
-double exact_quantile(std::vector<float>& values, double q) {
-  if (values.empty()) return 0.0;
-  RECO_CHECK(q >= 0.0 && q <= 1.0) << "quantile level must be in [0,1], got " << q;
-  const double h = q * static_cast<double>(values.size() - 1);
-  const auto lo = static_cast<size_t>(std::floor(h));
-  const double frac = h - static_cast<double>(lo);
-  std::nth_element(values.begin(), values.begin() + lo, values.end());
-  const double a = values[lo];
-  if (frac == 0.0 || lo + 1 >= values.size()) return a;
-  // After nth_element everything right of lo is >= values[lo]; the next order statistic
-  // is the minimum of that part.
-  const double b = *std::min_element(values.begin() + lo + 1, values.end());
-  return a + frac * (b - a);
-}
 
 namespace {
 // Order-preserving map of a non-NaN float to an unsigned key (negative floats flipped).

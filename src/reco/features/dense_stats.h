@@ -2,8 +2,8 @@
 //
 // Computed once at ingestion; stored in the dataset's column details (JSON) and used to
 // fit normalizers and to describe the data in `reco inspect`.
-// Quantiles are exact: the non-missing values are copied and partially sorted with
-// nth_element; quantile q is the linear interpolation between the order statistics at
+// Quantiles are exact: order statistics of the non-missing values are found by radix
+// selection (exact_quantiles below); quantile q is the linear interpolation between the order statistics at
 // floor(h) and ceil(h) with h = q * (count - 1) (the "linear" / type-7 definition that
 // numpy and R use by default). The median is the 0.5 quantile under the same rule.
 // std is the population standard deviation (divide by count). With count == 0 every
@@ -13,7 +13,6 @@
 #include <array>
 #include <cstdint>
 #include <span>
-#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -40,12 +39,8 @@ struct DenseStats {
   static DenseStats from_json(const nlohmann::json& j);
 };
 
-/// Exact quantile q in [0,1] of `values` (NaNs must already be removed); reorders
-/// `values`. Linear interpolation as documented above. Empty input -> 0.
-double exact_quantile(std::vector<float>& values, double q);
-
-/// The same quantiles for several levels at once (NaNs must already be removed), without
-/// reordering `values`: radix selection over the floats' order-preserving bit patterns
+/// Exact quantiles of `values` at several levels in [0,1] (NaNs must already be removed;
+/// linear interpolation as documented above), without reordering `values`: radix selection over the floats' order-preserving bit patterns
 /// (two linear passes). out[i] is the quantile at levels[i]; empty input gives 0.
 void exact_quantiles(std::span<const float> values, std::span<const double> levels, std::span<double> out);
 
