@@ -8,5 +8,7 @@ find_package(tomlplusplus REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+# OpenBLAS (pthread build) for sgemm; reco calls it single-threaded and owns the parallelism.
+pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
 
 set(RECO_SHARED_DATA "${PROJECT_SOURCE_DIR}/../shared/data" CACHE PATH "Folder with the shared real datasets")

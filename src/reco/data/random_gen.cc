@@ -9,68 +9,18 @@
 
 #include "reco/core/error.h"
 #include "reco/core/parallel_for.h"
+#include "reco/core/rng.h"
 #include "reco/data/dataset.h"
 
 namespace reco {
 
 namespace {
 
-__extension__ typedef unsigned __int128 Uint128;  // GCC/Clang extension, for range reduction
-
 // Stream tags: every (purpose, column) pair draws from its own derived seed.
 enum Stream : uint64_t { kDenseStream = 1, kLengthStream = 2, kIdStream = 3, kLabelStream = 4, kModelStream = 5 };
 uint64_t stream_seed(uint64_t seed, Stream purpose, uint64_t column) {
   return derive_seed(seed, (static_cast<uint64_t>(purpose) << 32) | column);
 }
-
-// SplitMix64 finalizer: a cheap, well-mixed hash of one 64-bit word.
-inline uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-// xoshiro256** (Blackman & Vigna), seeded through SplitMix64; small state, fast, good quality.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) {
-    for (auto& w : s_) {
-      seed += 0x9e3779b97f4a7c15ULL;
-      w = mix64(seed);
-    }
-  }
-  uint64_t next() {
-    const uint64_t result = rotl(s_[1] * 5, 7) * 9;
-    const uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return result;
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0,1)
-  uint64_t below(uint64_t n) { return static_cast<uint64_t>((static_cast<Uint128>(next()) * n) >> 64); }
-  double normal() {
-    if (has_spare_) {
-      has_spare_ = false;
-      return spare_;
-    }
-    const double u1 = 1.0 - uniform();  // (0,1]: log is finite
-    const double u2 = uniform();
-    const double r = std::sqrt(-2.0 * std::log(u1));
-    spare_ = r * std::sin(2.0 * std::numbers::pi * u2);
-    has_spare_ = true;
-    return r * std::cos(2.0 * std::numbers::pi * u2);
-  }
-
- private:
-  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  uint64_t s_[4];
-  double spare_ = 0.0;
-  bool has_spare_ = false;
-};
 
 // Hidden weight of id `id` in table t: uniform [-1, 1), a pure function of (table seed, id).
 inline float id_weight(uint64_t table_seed, uint64_t id) {

@@ -1,0 +1,118 @@
+#include "reco/nn/embedding_bag.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "reco/core/error.h"
+
+namespace reco::nn {
+
+Pooling parse_pooling(std::string_view name) {
+  if (name == "sum") return Pooling::kSum;
+  if (name == "mean") return Pooling::kMean;
+  RECO_THROW(ErrorCode::kInvalidArgument) << "unknown pooling '" << name << "' (expected sum, mean)";
+}
+
+std::string_view pooling_name(Pooling p) { return p == Pooling::kSum ? "sum" : "mean"; }
+
+EmbeddingBag::EmbeddingBag(std::string name, size_t rows, size_t dim, Pooling pooling) : pooling_(pooling) {
+  RECO_CHECK(rows > 0 && dim > 0) << "embedding " << name << ": rows and dim must be positive";
+  RECO_CHECK(rows <= UINT32_MAX) << "embedding " << name << ": at most 2^32-1 rows";
+  table_.name = std::move(name);
+  table_.value = Tensor(rows, dim);
+  table_.sparse = true;
+  table_.decay = true;
+}
+
+void EmbeddingBag::init(Rng& rng, float scale) {
+  const double s = scale > 0.0f ? scale : 1.0 / std::sqrt(static_cast<double>(rows()));
+  for (float& w : table_.value.span()) w = static_cast<float>((2.0 * rng.uniform() - 1.0) * s);
+}
+
+void EmbeddingBag::forward(const BagBatch& batch, MatrixView out) const {
+  const size_t d = dim();
+  const size_t n = rows();
+  RECO_ASSERT(out.rows == batch.bags() && out.cols == d);
+  RECO_ASSERT(batch.weights.empty() || batch.weights.size() == batch.ids.size());
+  const float* table = table_.value.data();
+  for (size_t b = 0; b < out.rows; ++b) {
+    float* o = out.row(b);
+    const size_t lo = batch.bag_begin(b), hi = batch.bag_end(b);
+    if (hi - lo == 1 && batch.weights.empty()) {
+      const uint32_t id = batch.ids[lo];
+      RECO_CHECK(id < n) << "embedding " << table_.name << ": id " << id << " >= table rows " << n;
+      std::memcpy(o, table + static_cast<size_t>(id) * d, d * sizeof(float));
+      continue;
+    }
+    std::fill_n(o, d, 0.0f);
+    for (size_t k = lo; k < hi; ++k) {
+      const uint32_t id = batch.ids[k];
+      RECO_CHECK(id < n) << "embedding " << table_.name << ": id " << id << " >= table rows " << n;
+      const float w = batch.weights.empty() ? 1.0f : batch.weights[k];
+      const float* row = table + static_cast<size_t>(id) * d;
+      for (size_t j = 0; j < d; ++j) o[j] += w * row[j];
+    }
+    if (pooling_ == Pooling::kMean && hi > lo) {
+      const float inv = 1.0f / static_cast<float>(hi - lo);
+      for (size_t j = 0; j < d; ++j) o[j] *= inv;
+    }
+  }
+}
+
+void EmbeddingBag::backward(const BagBatch& batch, ConstMatrixView dout, RowGrad& grad,
+                            RowGradScratch& scratch) const {
+  build_row_grad(std::span<const BagBatch>(&batch, 1), std::span<const ConstMatrixView>(&dout, 1), pooling_, grad,
+                 scratch);
+}
+
+void build_row_grad(std::span<const BagBatch> shards, std::span<const ConstMatrixView> douts, Pooling pooling,
+                    RowGrad& grad, RowGradScratch& scratch) {
+  RECO_ASSERT(shards.size() == douts.size());
+  // Key = (row << 32) | running id position; sorting groups duplicates of a row while
+  // keeping their batch order, so the sums are the same for any sharding of the batch.
+  size_t total = 0;
+  for (const auto& s : shards) total += s.ids.size();
+  RECO_CHECK(total < (uint64_t{1} << 32)) << "embedding batch too large: " << total << " ids";
+  const size_t dim = douts.empty() ? 0 : douts[0].cols;
+  auto& keys = scratch.keys;
+  keys.resize(total);
+  size_t pos = 0;
+  for (const auto& s : shards)
+    for (uint32_t id : s.ids) keys[pos] = (static_cast<uint64_t>(id) << 32) | pos, ++pos;
+  std::sort(keys.begin(), keys.end());
+  size_t unique = 0;
+  for (size_t i = 0; i < total; ++i)
+    if (i == 0 || (keys[i] >> 32) != (keys[i - 1] >> 32)) ++unique;
+  grad.rows.resize(unique);
+  grad.values.resize(unique, dim, /*zero=*/true);
+  // Map a running position back to (shard, bag, weight scale). Shards are few; the bag of
+  // an id is found by binary search in the shard's offsets.
+  std::vector<size_t> shard_start(shards.size() + 1, 0);
+  for (size_t s = 0; s < shards.size(); ++s) shard_start[s + 1] = shard_start[s] + shards[s].ids.size();
+  size_t u = static_cast<size_t>(-1);
+  uint64_t prev_row = UINT64_MAX;
+  for (size_t i = 0; i < total; ++i) {
+    const uint64_t row = keys[i] >> 32;
+    const size_t p = keys[i] & 0xffffffffULL;
+    if (row != prev_row) {
+      ++u;
+      grad.rows[u] = static_cast<uint32_t>(row);
+      prev_row = row;
+    }
+    const size_t s = std::upper_bound(shard_start.begin(), shard_start.end(), p) - shard_start.begin() - 1;
+    const BagBatch& sh = shards[s];
+    const size_t k = p - shard_start[s];
+    size_t bag = k;
+    float scale = sh.weights.empty() ? 1.0f : sh.weights[k];
+    if (!sh.offsets.empty()) {
+      bag = std::upper_bound(sh.offsets.begin(), sh.offsets.end(), static_cast<uint64_t>(k)) - sh.offsets.begin() - 1;
+      if (pooling == Pooling::kMean) scale /= static_cast<float>(sh.offsets[bag + 1] - sh.offsets[bag]);
+    }
+    const float* d = douts[s].row(bag);
+    float* g = grad.values.row(u);
+    for (size_t j = 0; j < dim; ++j) g[j] += scale * d[j];
+  }
+}
+
+}  // namespace reco::nn

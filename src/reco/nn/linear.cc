@@ -1,0 +1,49 @@
+#include "reco/nn/linear.h"
+
+#include <cmath>
+
+#include "reco/core/error.h"
+#include "reco/nn/blas.h"
+
+namespace reco::nn {
+
+Linear::Linear(std::string name, size_t in, size_t out, Activation activation) : activation_(activation) {
+  RECO_CHECK(in > 0 && out > 0) << "layer " << name << ": sizes must be positive (in " << in << ", out " << out
+                                << ")";
+  weight_.name = name + ".weight";
+  weight_.value = Tensor(out, in);
+  bias_.name = name + ".bias";
+  bias_.value = Tensor(1, out);
+  bias_.decay = false;
+}
+
+void Linear::init(Rng& rng) {
+  const double a = std::sqrt(6.0 / static_cast<double>(in() + out()));
+  for (float& w : weight_.value.span()) w = static_cast<float>((2.0 * rng.uniform() - 1.0) * a);
+  bias_.value.zero();
+}
+
+void Linear::forward(ConstMatrixView x, Tensor& y) const {
+  RECO_ASSERT(x.cols == in());
+  y.resize(x.rows, out());
+  gemm(false, true, 1.0f, x, weight_.value, 0.0f, y);
+  bias_activation_forward(y, bias_.value.data(), activation_);
+}
+
+void Linear::backward(ConstMatrixView x, ConstMatrixView y, MatrixView dy, Tensor& grad_weight, Tensor& grad_bias,
+                      Tensor* dx) const {
+  RECO_ASSERT(dy.rows == x.rows && dy.cols == out() && y.rows == x.rows);
+  activation_backward(y, dy, activation_);
+  gemm(true, false, 1.0f, dy, x, 1.0f, grad_weight);
+  float* gb = grad_bias.data();
+  for (size_t r = 0; r < dy.rows; ++r) {
+    const float* d = dy.row(r);
+    for (size_t j = 0; j < dy.cols; ++j) gb[j] += d[j];
+  }
+  if (dx) {
+    dx->resize(x.rows, in());
+    gemm(false, false, 1.0f, dy, weight_.value, 0.0f, *dx);
+  }
+}
+
+}  // namespace reco::nn

@@ -1,0 +1,45 @@
+// Losses as small stateless functions. Each returns the *sum* of per-example weighted
+// losses (double) over the examples it is given and writes the gradient w.r.t. its inputs
+// multiplied by `grad_scale` — the trainer passes 1 / (total weight of the whole batch) so
+// that shards of a batch produce exactly the gradient of the batch mean.
+//
+// Labels may be NaN: the example is masked (no loss, zero gradient) — e.g. a conversion
+// label defined only on clicked rows. Weights may be empty (all 1).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "reco/nn/tensor.h"
+
+namespace reco::nn {
+
+enum class LossKind : uint8_t { kBceWithLogits, kMse, kSoftmaxCrossEntropy, kPairwiseLogistic };
+/// "bce" (binary cross-entropy with logits) | "mse" | "softmax_ce" | "pairwise_logistic".
+LossKind parse_loss(std::string_view name);
+std::string_view loss_name(LossKind kind);
+
+/// Binary cross-entropy on logits z: -[y log s(z) + (1-y) log(1-s(z))], computed stably as
+/// max(z,0) - z*y + log(1 + exp(-|z|)). Gradient: (s(z) - y) * w * grad_scale. y in [0,1].
+double bce_with_logits(std::span<const float> logits, std::span<const float> labels, std::span<const float> weights,
+                       float grad_scale, std::span<float> dlogits);
+
+/// 0.5 * (p - y)^2 * w; gradient (p - y) * w * grad_scale.
+double mse(std::span<const float> predictions, std::span<const float> labels, std::span<const float> weights,
+           float grad_scale, std::span<float> dpredictions);
+
+/// Softmax cross-entropy over rows of logits [batch, classes] with integer targets
+/// (target < 0 = masked). Gradient (softmax - onehot) * w * grad_scale.
+double softmax_cross_entropy(ConstMatrixView logits, std::span<const int32_t> targets, std::span<const float> weights,
+                             float grad_scale, MatrixView dlogits);
+
+/// RankNet pairwise logistic loss within groups: for every pair (i, j) in the same group
+/// with label_i > label_j, log(1 + exp(-(s_i - s_j))) * w_i. `groups` gives each example's
+/// group id; examples of one group must be contiguous. Gradient accumulates into dscores
+/// (overwritten first) times grad_scale. Returns the loss sum; *pairs gets the pair count.
+double pairwise_logistic(std::span<const float> scores, std::span<const float> labels,
+                         std::span<const uint64_t> groups, std::span<const float> weights, float grad_scale,
+                         std::span<float> dscores, uint64_t* pairs = nullptr);
+
+}  // namespace reco::nn
