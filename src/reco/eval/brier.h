@@ -1,0 +1,30 @@
+// Brier: the Brier score, the weighted mean squared error of a probability.
+//   value = sum_i w_i * (p_i - y_i)^2 / sum_i w_i
+// Inputs: p in [0, 1]; y in [0, 1]; NaN y masks the row; w >= 0. NaN when the weight sum is 0.
+// Not thread-safe: one per thread, then merge().
+#pragma once
+
+#include <cstdint>
+
+#include "reco/eval/weighted_mean.h"
+
+namespace reco::eval {
+
+inline double brier_term(double prediction, double label) {
+  const double d = prediction - label;
+  return d * d;
+}
+
+class Brier {
+ public:
+  void add(double prediction, double label, double weight = 1.0);
+  void merge(const Brier& other) { mean_.merge(other.mean_); }
+  double value() const { return mean_.value(); }
+  uint64_t count() const { return mean_.count(); }
+  uint64_t masked() const { return mean_.masked(); }
+
+ private:
+  WeightedMean mean_;
+};
+
+}  // namespace reco::eval
