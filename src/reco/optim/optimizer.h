@@ -82,6 +82,8 @@ class Optimizer {
   virtual size_t add(nn::Parameter& p) = 0;
   size_t slots() const { return params_.size(); }
   nn::Parameter& param(size_t slot) { return *params_[slot]; }
+  /// The state tensors of `slot` (see "State layout"); read-only, for tests and inspection.
+  const std::vector<nn::Tensor>& state(size_t slot) const { return state_[slot]; }
 
   void begin_step();
   int64_t step() const { return step_; }
