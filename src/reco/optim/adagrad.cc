@@ -27,6 +27,11 @@ void Adagrad::update_rows(size_t slot, const nn::RowGrad& grad, size_t lo, size_
   const size_t dim = w.cols();
   const float eps = config_.epsilon;
   for (size_t i = lo; i < hi; ++i) {
+    if (i + kernels::kPrefetchRows < hi) {
+      const uint32_t ahead = grad.rows[i + kernels::kPrefetchRows];
+      kernels::prefetch_row(w.row(ahead), dim);
+      kernels::prefetch_row(a.row(ahead), dim);
+    }
     const uint32_t row = grad.rows[i];
     kernels::adagrad(w.row(row), grad.values.row(i), a.row(row), dim, r.lr, r.coupled_wd, r.keep, eps);
   }

@@ -50,6 +50,12 @@ void Adam::update_rows(size_t slot, const nn::RowGrad& grad, size_t lo, size_t h
   const float b2 = config_.beta2;
   const float eps = config_.epsilon;
   for (size_t i = lo; i < hi; ++i) {
+    if (i + kernels::kPrefetchRows < hi) {
+      const uint32_t ahead = grad.rows[i + kernels::kPrefetchRows];
+      kernels::prefetch_row(w.row(ahead), dim);
+      kernels::prefetch_row(m.row(ahead), dim);
+      kernels::prefetch_row(v.row(ahead), dim);
+    }
     const uint32_t row = grad.rows[i];
     kernels::adam(w.row(row), grad.values.row(i), m.row(row), v.row(row), dim, c, r.coupled_wd, r.keep, b1, b2, eps);
   }

@@ -35,6 +35,11 @@ void Sgd::update_rows(size_t slot, const nn::RowGrad& grad, size_t lo, size_t hi
   nn::Tensor* b = state_[slot].empty() ? nullptr : &state_[slot][0];
   const size_t dim = w.cols();
   for (size_t i = lo; i < hi; ++i) {
+    if (i + kernels::kPrefetchRows < hi) {
+      const uint32_t ahead = grad.rows[i + kernels::kPrefetchRows];
+      kernels::prefetch_row(w.row(ahead), dim);
+      if (b) kernels::prefetch_row(b->row(ahead), dim);
+    }
     const uint32_t row = grad.rows[i];
     apply(w.row(row), grad.values.row(i), b ? b->row(row) : nullptr, dim, r);
   }

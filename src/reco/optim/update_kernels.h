@@ -15,6 +15,16 @@
 
 namespace reco::optim::kernels {
 
+/// Row loops over a sparse table touch rows scattered through memory (a 1M-row table is far
+/// bigger than the caches), so they prefetch the rows this many entries ahead: measured
+/// about 2x on LazyAdam with 50k random rows of a 1M x 16 table.
+inline constexpr size_t kPrefetchRows = 8;
+
+/// Prefetches the n floats at p for writing, one hint per 64-byte line.
+inline void prefetch_row(const float* p, size_t n) {
+  for (size_t off = 0; off < n; off += 16) __builtin_prefetch(p + off, 1);
+}
+
 /// Plain SGD: w = keep * w - lr * g'.
 inline void sgd(float* __restrict w, const float* __restrict g, size_t n, float lr, float wd, float keep) {
   for (size_t i = 0; i < n; ++i) {
