@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "reco/eval/metric_set.h"
 #include "reco/core/error.h"
 #include "reco/data/random_gen.h"
 
@@ -52,6 +53,7 @@ Action setup_gen(CLI::App& sub, GlobalOptions& global) {
     bool variable = false;
     std::string labels = "logistic";
     double rate = 0.25;
+    std::string split = "none";
   };
   auto o = std::make_shared<Opts>();
   random->add_option("-o,--out", o->out, "Output dataset file")->required();
@@ -64,6 +66,8 @@ Action setup_gen(CLI::App& sub, GlobalOptions& global) {
   random->add_flag("--variable-lookups", o->variable, "Each row draws 1..k ids per table");
   random->add_option("--labels", o->labels, "rate|logistic (hidden linear model)")->capture_default_str();
   random->add_option("--label-rate", o->rate, "Target positive rate")->capture_default_str();
+  random->add_option("--split", o->split, "Random split, e.g. random:0.8,0.1,0.1 (none = no split)")
+      ->capture_default_str();
   return [o, &global] {
     RunContext ctx = global.context();
     RandomDatasetSpec spec;
@@ -76,9 +80,30 @@ Action setup_gen(CLI::App& sub, GlobalOptions& global) {
     spec.label_mode = parse_label_mode(o->labels);
     spec.label_rate = o->rate;
     spec.seed = ctx.seed;
+    spec.split = o->split;
     spec.validate();
     auto start = std::chrono::steady_clock::now();
-    generate_random_dataset(spec, o->out, ctx);
+    // The teacher's own metrics per split: the ceiling a learner can approach.
+    auto teacher = [](std::span<const float> p, std::span<const float> y, std::span<const uint8_t> split) {
+      nlohmann::json out = nlohmann::json::object();
+      const char* names[] = {"train", "validation", "test", "all"};
+      for (int part = 0; part < 4; ++part) {
+        if (part < 3 && split.empty()) continue;
+        eval::MetricSet set({"auc", "logloss"});
+        for (size_t r = 0; r < p.size(); ++r)
+          if (part == 3 || split[r] == part) set.add(p[r], y[r]);
+        if (set.count() == 0) continue;
+        nlohmann::json m;
+        for (const auto& [k, v] : set.values()) m[k] = v;
+        out[names[part]] = m;
+      }
+      return out;
+    };
+    if (spec.label_mode == LabelMode::kLogistic) {
+      generate_random_dataset(spec, o->out, ctx, teacher);
+    } else {
+      generate_random_dataset(spec, o->out, ctx);
+    }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (global.json) {
       std::printf("{\"out\":\"%s\",\"rows\":%llu,\"seconds\":%.3f}\n", o->out.c_str(), (unsigned long long)spec.rows,

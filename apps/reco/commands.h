@@ -38,6 +38,10 @@ struct Command {
 Action setup_version(CLI::App& sub, GlobalOptions& global);
 Action setup_ingest(CLI::App& sub, GlobalOptions& global);
 Action setup_inspect(CLI::App& sub, GlobalOptions& global);
+Action setup_train(CLI::App& sub, GlobalOptions& global);
+Action setup_eval(CLI::App& sub, GlobalOptions& global);
+Action setup_predict(CLI::App& sub, GlobalOptions& global);
+Action setup_bench(CLI::App& sub, GlobalOptions& global);
 Action setup_gen(CLI::App& sub, GlobalOptions& global);
 Action setup_quickstart(CLI::App& sub, GlobalOptions& global);
 

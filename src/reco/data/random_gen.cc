@@ -11,6 +11,7 @@
 #include "reco/core/parallel_for.h"
 #include "reco/core/rng.h"
 #include "reco/data/dataset.h"
+#include "reco/data/split.h"
 
 namespace reco {
 
@@ -62,7 +63,8 @@ nlohmann::json spec_json(const RandomDatasetSpec& s) {
           {"variable_lookups", s.variable_lookups},
           {"label_mode", std::string(label_mode_name(s.label_mode))},
           {"label_rate", s.label_rate},
-          {"seed", s.seed}};
+          {"seed", s.seed},
+          {"split", s.split}};
 }
 
 }  // namespace
@@ -91,11 +93,15 @@ void RandomDatasetSpec::validate() const {
         << "random dataset: table " << t << " size " << table_sizes[t] << " is outside [1, 2^32-1]";
   }
   RECO_CHECK(lookups >= 1) << "random dataset: lookups must be >= 1";
+  const SplitKind sk = SplitSpec::parse(split).kind;
+  RECO_CHECK(sk == SplitKind::kNone || sk == SplitKind::kRandom)
+      << "random dataset: only a random split applies (no timestamps or users), got '" << split << "'";
   RECO_CHECK(label_rate > 0.0 && label_rate < 1.0) << "random dataset: label rate must be in (0,1), got "
                                                    << label_rate;
 }
 
-void generate_random_dataset(const RandomDatasetSpec& spec, const std::string& path, const RunContext& ctx) {
+void generate_random_dataset(const RandomDatasetSpec& spec, const std::string& path, const RunContext& ctx,
+                             const TeacherReport& teacher_report) {
   spec.validate();
   const uint64_t rows = spec.rows;
   const Chunking chunks(rows);
@@ -192,6 +198,7 @@ void generate_random_dataset(const RandomDatasetSpec& spec, const std::string& p
   std::vector<uint64_t>().swap(offsets);
 
   std::vector<float> label(rows);
+  std::vector<float> probability(teacher_report ? rows : 0);
   const uint64_t label_seed = stream_seed(spec.seed, kLabelStream, 0);
   const double scale = variance > 0.0 ? 2.0 / std::sqrt(variance) : 0.0;
   const double bias = logistic ? fit_bias(signal, scale, spec.label_rate)
@@ -202,12 +209,21 @@ void generate_random_dataset(const RandomDatasetSpec& spec, const std::string& p
       double p = spec.label_rate;
       if (logistic) p = 1.0 / (1.0 + std::exp(-(bias + scale * signal[r])));
       label[r] = rng.uniform() < p ? 1.0f : 0.0f;
+      if (!probability.empty()) probability[r] = static_cast<float>(p);
     }
   });
   writer.add_f32(ColumnInfo{"label", ColumnRole::kLabel, ColumnStorage::kF32, 0, "",
                             {{"positive", {"1"}}, {"generator", std::string(label_mode_name(spec.label_mode))}}},
                  label);
-  writer.set_extra({{"source", "random"}, {"generator", spec_json(spec)}});
+  nlohmann::json extra = {{"source", "random"}, {"generator", spec_json(spec)}};
+  std::vector<uint8_t> split;
+  const SplitSpec split_spec = SplitSpec::parse(spec.split);
+  if (split_spec.kind != SplitKind::kNone) {
+    split = make_split(split_spec, rows, derive_seed(spec.seed, 0x73706c6974ULL), {}, {});
+    writer.set_split(split);
+  }
+  if (teacher_report) extra["teacher"] = teacher_report(probability, label, split);
+  writer.set_extra(std::move(extra));
   writer.commit();
 }
 

@@ -16,9 +16,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "reco/core/context.h"
 
@@ -46,14 +50,21 @@ struct RandomDatasetSpec {
   LabelMode label_mode = LabelMode::kLogistic;
   double label_rate = 0.5;            ///< in (0,1): target positive rate
   uint64_t seed = 42;
+  std::string split = "none";         ///< SplitSpec text (split.h); only random splits apply
 
   /// Throws kInvalidArgument on out-of-range fields.
   void validate() const;
   bool multi_hot() const { return lookups > 1 || variable_lookups; }
 };
 
+/// Called with the teacher's true click probability of every row, the drawn labels and the
+/// split (empty without one); its JSON is stored as meta.extra.teacher, so the best
+/// achievable metrics (e.g. the teacher's own AUC per split) travel with the data.
+using TeacherReport = std::function<nlohmann::json(std::span<const float> probability, std::span<const float> labels,
+                                                   std::span<const uint8_t> split)>;
+
 /// Writes the dataset to `path` (atomically). Uses ctx.threads worker threads.
-void generate_random_dataset(const RandomDatasetSpec& spec, const std::string& path,
-                             const RunContext& ctx);
+void generate_random_dataset(const RandomDatasetSpec& spec, const std::string& path, const RunContext& ctx,
+                             const TeacherReport& teacher_report = {});
 
 }  // namespace reco

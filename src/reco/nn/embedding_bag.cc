@@ -16,6 +16,15 @@ Pooling parse_pooling(std::string_view name) {
 
 std::string_view pooling_name(Pooling p) { return p == Pooling::kSum ? "sum" : "mean"; }
 
+BagBatch BagBatch::slice(size_t lo, size_t hi) const {
+  BagBatch out;
+  const size_t ilo = bag_begin(lo), ihi = hi > lo ? bag_end(hi - 1) : ilo;
+  out.ids = ids.subspan(ilo, ihi - ilo);
+  if (!offsets.empty()) out.offsets = offsets.subspan(lo, hi - lo + 1);
+  if (!weights.empty()) out.weights = weights.subspan(ilo, ihi - ilo);
+  return out;
+}
+
 EmbeddingBag::EmbeddingBag(std::string name, size_t rows, size_t dim, Pooling pooling) : pooling_(pooling) {
   RECO_CHECK(rows > 0 && dim > 0) << "embedding " << name << ": rows and dim must be positive";
   RECO_CHECK(rows <= UINT32_MAX) << "embedding " << name << ": at most 2^32-1 rows";
@@ -106,7 +115,8 @@ void build_row_grad(std::span<const BagBatch> shards, std::span<const ConstMatri
     size_t bag = k;
     float scale = sh.weights.empty() ? 1.0f : sh.weights[k];
     if (!sh.offsets.empty()) {
-      bag = std::upper_bound(sh.offsets.begin(), sh.offsets.end(), static_cast<uint64_t>(k)) - sh.offsets.begin() - 1;
+      bag = std::upper_bound(sh.offsets.begin(), sh.offsets.end(), static_cast<uint64_t>(k) + sh.offsets[0]) -
+            sh.offsets.begin() - 1;
       if (pooling == Pooling::kMean) scale /= static_cast<float>(sh.offsets[bag + 1] - sh.offsets[bag]);
     }
     const float* d = douts[s].row(bag);

@@ -3,8 +3,10 @@
 // Table layout: Parameter.value is [table rows, dim], row i = embedding of id i; the
 // Parameter is marked sparse, so optimizers update it from a RowGrad (only touched rows).
 //
-// A batch of bags for one table is CSR: bag b holds ids[offsets[b], offsets[b+1]) with
-// optional per-id weights (empty = all 1). One-hot lookups pass empty offsets: bag b is
+// A batch of bags for one table is CSR: bag b holds ids[offsets[b] - offsets[0],
+// offsets[b+1] - offsets[0]) with optional per-id weights (empty = all 1). Offsets need not
+// start at 0, so a slice of a larger batch is a BagBatch without copying: the offsets
+// sub-span plus the matching ids sub-span. One-hot lookups pass empty offsets: bag b is
 // exactly ids[b]. Pooling: sum of weight * row, or mean (sum divided by the bag's id count;
 // an empty bag pools to zeros).
 #pragma once
@@ -30,8 +32,10 @@ struct BagBatch {
   std::span<const uint64_t> offsets;  ///< bags + 1 entries, or empty for one id per bag
   std::span<const float> weights;     ///< empty or ids.size()
   size_t bags() const { return offsets.empty() ? ids.size() : offsets.size() - 1; }
-  size_t bag_begin(size_t b) const { return offsets.empty() ? b : offsets[b]; }
-  size_t bag_end(size_t b) const { return offsets.empty() ? b + 1 : offsets[b + 1]; }
+  size_t bag_begin(size_t b) const { return offsets.empty() ? b : offsets[b] - offsets[0]; }
+  size_t bag_end(size_t b) const { return offsets.empty() ? b + 1 : offsets[b + 1] - offsets[0]; }
+  /// Bags [lo, hi) as a BagBatch viewing the same memory.
+  BagBatch slice(size_t lo, size_t hi) const;
 };
 
 /// Scratch reused across steps by build_row_grad (no allocation in steady state).

@@ -1,0 +1,72 @@
+// reco eval --model M --data D — metrics of a saved model on a dataset split.
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "reco/core/error.h"
+#include "reco/eval/metric_set.h"
+#include "reco/models/model_file.h"
+#include "reco/train/trainer.h"
+#include "split_rows.h"
+
+namespace reco::cli {
+
+namespace {
+struct EvalArgs {
+  std::string model;
+  std::string data;
+  std::string split;
+  std::vector<std::string> metrics = {"auc", "pr_auc", "logloss", "brier", "accuracy", "calibration"};
+};
+}  // namespace
+
+Action setup_eval(CLI::App& sub, GlobalOptions& global) {
+  auto a = std::make_shared<EvalArgs>();
+  sub.add_option("--model", a->model, "Model file written by reco train")->required();
+  sub.add_option("--data", a->data, "Dataset file with the model's feature columns and label")->required();
+  sub.add_option("--split", a->split, "train | validation | test | all (default: test if present, else all)");
+  sub.add_option("--metrics", a->metrics, "Metric names (auc pr_auc logloss brier accuracy calibration mse ...)")
+      ->delimiter(',')
+      ->capture_default_str();
+  return [a, &global] {
+    RunContext ctx = global.context();
+    auto loaded = models::load_model(a->model);
+    Dataset ds = Dataset::open(a->data);
+    std::string split = a->split;
+    if (split.empty()) {
+      split = "all";
+      if (!ds.split().empty())
+        for (uint8_t s : ds.split())
+          if (s == 2) {
+            split = "test";
+            break;
+          }
+    }
+    const auto rows = rows_of_split(ds, split);
+    RECO_CHECK(!rows.empty()) << a->data << ": split '" << split << "' has no rows";
+    const auto& features = loaded.model.features();
+    models::check_features(features, ds, /*require_label=*/true);
+    const bool regression = loaded.extra.value("loss", std::string("bce")) == "mse";
+    const auto predictions = train::predict_rows(loaded.model, ds, rows, ctx, regression);
+    eval::MetricSet set(a->metrics);
+    const auto labels = ds.f32(features.label);
+    std::span<const float> weights;
+    if (!features.weight.empty()) weights = ds.f32(features.weight);
+    for (size_t i = 0; i < rows.size(); ++i)
+      set.add(predictions[i], labels[rows[i]], weights.empty() ? 1.0 : weights[rows[i]]);
+    nlohmann::json out = set.to_json();
+    out["model"] = a->model;
+    out["data"] = a->data;
+    out["split"] = split;
+    if (global.json) {
+      std::printf("%s\n", out.dump(2).c_str());
+    } else {
+      std::printf("%s on %s (%s, %zu rows):\n", a->model.c_str(), a->data.c_str(), split.c_str(), rows.size());
+      for (const auto& [k, v] : set.values()) std::printf("  %-12s %.6f\n", k.c_str(), v);
+    }
+    return 0;
+  };
+}
+
+}  // namespace reco::cli

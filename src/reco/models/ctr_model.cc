@@ -1,0 +1,218 @@
+#include "reco/models/ctr_model.h"
+
+#include <cstring>
+
+#include "reco/core/context.h"
+#include "reco/core/error.h"
+#include "reco/nn/interaction.h"
+
+namespace reco::models {
+
+CtrModel::CtrModel(ModelSpec spec, FeatureMap features) : spec_(std::move(spec)), features_(std::move(features)) {
+  spec_.validate();
+  const size_t nd = dense_count();
+  const size_t nf = features_.sparse.size();
+  const size_t d = spec_.embedding_dim;
+  RECO_CHECK(nd + nf > 0) << "model has no input features";
+  const bool deep = spec_.kind != ModelKind::kLogistic;
+  has_wide_ = spec_.kind == ModelKind::kWideDeep || spec_.kind == ModelKind::kLogistic;
+  has_top_ = deep;
+  if (deep)
+    for (const auto& f : features_.sparse) deep_.emplace_back("emb." + f.column, f.rows, d, spec_.pooling);
+  if (has_wide_)
+    for (const auto& f : features_.sparse) wide_tables_.emplace_back("wide." + f.column, f.rows, 1, spec_.pooling);
+  if (spec_.kind == ModelKind::kDlrm) {
+    has_bottom_ = nd > 0;
+    if (has_bottom_) bottom_ = nn::Mlp("bottom", nd, spec_.bottom, spec_.activation, spec_.activation, spec_.dropout);
+    RECO_CHECK(vectors() >= (spec_.interaction == nn::InteractionKind::kDot ? 2u : 1u))
+        << "dlrm: the dot interaction needs at least two vectors (dense features and/or sparse features)";
+    const size_t in = nn::interaction_output_size(spec_.interaction, vectors(), d, spec_.self_interaction);
+    top_ = nn::Mlp("top", in, spec_.top, spec_.activation, nn::Activation::kNone, spec_.dropout);
+  } else if (deep) {
+    top_ = nn::Mlp("top", nd + nf * d, spec_.top, spec_.activation, nn::Activation::kNone, spec_.dropout);
+  }
+  if (has_wide_) {
+    wide_weight_.name = "wide.dense.weight";
+    wide_weight_.value = nn::Tensor(1, nd);
+    wide_bias_.name = "wide.bias";
+    wide_bias_.value = nn::Tensor(1, 1);
+    wide_bias_.decay = false;
+  }
+}
+
+size_t CtrModel::vectors() const { return (has_bottom_ ? 1 : 0) + features_.sparse.size(); }
+
+void CtrModel::init(uint64_t seed) {
+  Rng rng(derive_seed(seed, 0x6d6f64656cULL));
+  if (has_bottom_) bottom_.init(rng);
+  if (has_top_) top_.init(rng);
+  for (auto& e : deep_) e.init(rng, spec_.embedding_init);
+  // Wide weights start at zero: a linear model has no symmetry to break.
+  for (auto& e : wide_tables_) e.table().value.zero();
+  if (has_wide_) {
+    wide_weight_.value.zero();
+    wide_bias_.value.zero();
+  }
+}
+
+std::vector<nn::Parameter*> CtrModel::dense_parameters() {
+  std::vector<nn::Parameter*> out;
+  if (has_bottom_)
+    for (auto* p : bottom_.parameters()) out.push_back(p);
+  if (has_top_)
+    for (auto* p : top_.parameters()) out.push_back(p);
+  if (has_wide_) {
+    if (dense_count() > 0) out.push_back(&wide_weight_);
+    out.push_back(&wide_bias_);
+  }
+  return out;
+}
+
+std::vector<nn::Parameter*> CtrModel::tables() {
+  std::vector<nn::Parameter*> out;
+  for (auto& e : deep_) out.push_back(&e.table());
+  for (auto& e : wide_tables_) out.push_back(&e.table());
+  return out;
+}
+
+std::vector<nn::Parameter*> CtrModel::parameters() {
+  auto out = dense_parameters();
+  for (auto* p : tables()) out.push_back(p);
+  return out;
+}
+
+size_t CtrModel::parameter_count() const {
+  size_t n = 0;
+  for (auto* p : const_cast<CtrModel*>(this)->parameters()) n += p->value.size();
+  return n;
+}
+
+void CtrModel::prepare(ModelWorkspace& ws) const {
+  ws.dense_grads.clear();
+  if (has_bottom_) {
+    bottom_.prepare(ws.bottom);
+    for (auto* g : nn::Mlp::gradients(ws.bottom)) ws.dense_grads.push_back(g);
+  }
+  if (has_top_) {
+    top_.prepare(ws.top);
+    for (auto* g : nn::Mlp::gradients(ws.top)) ws.dense_grads.push_back(g);
+  }
+  if (has_wide_) {
+    ws.grad_wide_weight.resize(1, dense_count(), true);
+    ws.grad_wide_bias.resize(1, 1, true);
+    if (dense_count() > 0) ws.dense_grads.push_back(&ws.grad_wide_weight);
+    ws.dense_grads.push_back(&ws.grad_wide_bias);
+  }
+}
+
+void CtrModel::zero_grads(ModelWorkspace& ws) const {
+  for (auto* g : ws.dense_grads) g->zero();
+}
+
+void CtrModel::embed(const Batch& batch, size_t lo, size_t hi, nn::MatrixView out, size_t first_col) const {
+  const size_t d = spec_.embedding_dim;
+  for (size_t f = 0; f < deep_.size(); ++f)
+    deep_[f].forward(batch.sparse[f].bags().slice(lo, hi), out.cols_slice(first_col + f * d, d));
+}
+
+std::span<const float> CtrModel::forward(const Batch& batch, size_t lo, size_t hi, ModelWorkspace& ws,
+                                         Rng* dropout_rng) const {
+  const size_t n = hi - lo;
+  const size_t nd = dense_count();
+  const size_t d = spec_.embedding_dim;
+  RECO_ASSERT(hi <= batch.size && batch.sparse.size() == features_.sparse.size() && batch.dense.cols() == nd);
+  const nn::ConstMatrixView dense = batch.dense.view().rows_slice(lo, n);
+  ws.logits.resize(n, 1, /*zero=*/true);
+  if (spec_.kind == ModelKind::kDlrm) {
+    const size_t v = vectors();
+    ws.features.resize(n, v * d);
+    size_t first = 0;
+    if (has_bottom_) {
+      bottom_.forward(dense, ws.bottom, dropout_rng);
+      const nn::Tensor& bo = ws.bottom.output();
+      for (size_t r = 0; r < n; ++r) std::memcpy(ws.features.row(r), bo.row(r), d * sizeof(float));
+      first = d;
+    }
+    embed(batch, lo, hi, ws.features, first);
+    ws.inter.resize(n, nn::interaction_output_size(spec_.interaction, v, d, spec_.self_interaction));
+    nn::interaction_forward(spec_.interaction, ws.features, v, d, spec_.self_interaction, ws.inter);
+    top_.forward(ws.inter, ws.top, dropout_rng);
+  } else if (has_top_) {
+    ws.features.resize(n, nd + deep_.size() * d);
+    for (size_t r = 0; r < n; ++r) std::memcpy(ws.features.row(r), dense.row(r), nd * sizeof(float));
+    embed(batch, lo, hi, ws.features, nd);
+    top_.forward(ws.features, ws.top, dropout_rng);
+  }
+  if (has_top_) {
+    const nn::Tensor& out = ws.top.output();
+    for (size_t r = 0; r < n; ++r) ws.logits.at(r, 0) = out.at(r, 0);
+  }
+  if (has_wide_) {
+    const size_t nf = wide_tables_.size();
+    ws.wide_ids.resize(n, nf);
+    for (size_t f = 0; f < nf; ++f)
+      wide_tables_[f].forward(batch.sparse[f].bags().slice(lo, hi), nn::MatrixView(ws.wide_ids).cols_slice(f, 1));
+    const float* w = wide_weight_.value.data();
+    const float b = wide_bias_.value.at(0, 0);
+    for (size_t r = 0; r < n; ++r) {
+      float z = b;
+      const float* x = dense.row(r);
+      for (size_t j = 0; j < nd; ++j) z += w[j] * x[j];
+      const float* s = ws.wide_ids.row(r);
+      for (size_t f = 0; f < nf; ++f) z += s[f];
+      ws.logits.at(r, 0) += z;
+    }
+  }
+  return {ws.logits.data(), n};
+}
+
+void CtrModel::backward(const Batch& batch, size_t lo, size_t hi, std::span<const float> dlogits,
+                        ModelWorkspace& ws) const {
+  const size_t n = hi - lo;
+  const size_t nd = dense_count();
+  const size_t d = spec_.embedding_dim;
+  RECO_ASSERT(dlogits.size() == n);
+  ws.dlogits.resize(n, 1);
+  std::memcpy(ws.dlogits.data(), dlogits.data(), n * sizeof(float));
+  const nn::ConstMatrixView dense = batch.dense.view().rows_slice(lo, n);
+  if (spec_.kind == ModelKind::kDlrm) {
+    const size_t v = vectors();
+    top_.backward(ws.inter, ws.dlogits, ws.top, &ws.dinter);
+    ws.dfeatures.resize(n, v * d);
+    nn::interaction_backward(spec_.interaction, ws.features, v, d, spec_.self_interaction, ws.dinter, ws.dfeatures);
+    if (has_bottom_) bottom_.backward(dense, nn::ConstMatrixView(ws.dfeatures.view()).cols_slice(0, d), ws.bottom, nullptr);
+  } else if (has_top_) {
+    top_.backward(ws.features, ws.dlogits, ws.top, &ws.dfeatures);
+  }
+  if (has_wide_) {
+    float* gw = ws.grad_wide_weight.data();
+    float gb = 0.0f;
+    for (size_t r = 0; r < n; ++r) {
+      const float g = dlogits[r];
+      const float* x = dense.row(r);
+      for (size_t j = 0; j < nd; ++j) gw[j] += g * x[j];
+      gb += g;
+    }
+    ws.grad_wide_bias.at(0, 0) += gb;
+  }
+}
+
+nn::ConstMatrixView CtrModel::table_dout(const ModelWorkspace& ws, size_t k) const {
+  const size_t d = spec_.embedding_dim;
+  if (k >= deep_.size()) return ws.dlogits.view();  // wide tables: d(logit)/d(scalar) = 1
+  if (spec_.kind == ModelKind::kDlrm) return ws.dfeatures.view().cols_slice((has_bottom_ ? d : 0) + k * d, d);
+  return ws.dfeatures.view().cols_slice(dense_count() + k * d, d);
+}
+
+double CtrModel::macs_per_example() const {
+  double m = 0.0;
+  if (has_bottom_) m += static_cast<double>(bottom_.macs_per_example());
+  if (has_top_) m += static_cast<double>(top_.macs_per_example());
+  if (spec_.kind == ModelKind::kDlrm && spec_.interaction == nn::InteractionKind::kDot) {
+    const double v = static_cast<double>(vectors());
+    m += v * (v - 1) / 2 * static_cast<double>(spec_.embedding_dim);
+  }
+  return m;
+}
+
+}  // namespace reco::models

@@ -1,0 +1,96 @@
+// CtrModel — one binary-output ranking model (DLRM, MLP, wide & deep, logistic regression;
+// see model_spec.h) assembled from the nn parts.
+//
+// Ownership and threading: the model owns every Parameter. forward/backward are const and
+// write only into the caller's ModelWorkspace, so N workers run N shards of one batch
+// against the same model at once; the trainer then reduces the workspaces' dense gradients
+// and builds one RowGrad per table from all shards (see train/trainer.h).
+//
+// Tables: table k < F (F = number of sparse features) is feature k's deep embedding
+// (dim = embedding_dim; absent for "lr"); wide models add F dim-1 tables after them.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "reco/core/rng.h"
+#include "reco/models/batch.h"
+#include "reco/models/feature_map.h"
+#include "reco/models/model_spec.h"
+#include "reco/nn/mlp.h"
+
+namespace reco::models {
+
+struct ModelWorkspace {
+  nn::MlpWorkspace bottom;
+  nn::MlpWorkspace top;
+  nn::Tensor features;   ///< dlrm: [n, vectors*d]; mlp/wide_deep: [n, dense + F*d] (the top input)
+  nn::Tensor inter;      ///< dlrm: interaction output (the top input)
+  nn::Tensor dinter;     ///< dlrm: gradient w.r.t. inter
+  nn::Tensor dfeatures;  ///< gradient w.r.t. features (embedding douts are column blocks of it)
+  nn::Tensor wide_ids;   ///< [n, F] per-feature wide scalars
+  nn::Tensor logits;     ///< [n, 1]
+  nn::Tensor dlogits;    ///< [n, 1]
+  nn::Tensor grad_wide_weight;  ///< [1, dense]
+  nn::Tensor grad_wide_bias;    ///< [1, 1]
+  std::vector<nn::Tensor*> dense_grads;  ///< aligned with CtrModel::dense_parameters()
+};
+
+class CtrModel {
+ public:
+  CtrModel(ModelSpec spec, FeatureMap features);
+  CtrModel(CtrModel&&) = default;
+
+  const ModelSpec& spec() const { return spec_; }
+  const FeatureMap& features() const { return features_; }
+
+  /// Xavier weights, zero biases, uniform embeddings; all from `seed`.
+  void init(uint64_t seed);
+
+  std::vector<nn::Parameter*> dense_parameters();
+  std::vector<nn::Parameter*> tables();
+  /// dense_parameters() then tables(): the order of model files and optimizer slots.
+  std::vector<nn::Parameter*> parameters();
+  size_t table_count() const { return deep_.size() + wide_tables_.size(); }
+  nn::Pooling pooling() const { return spec_.pooling; }
+  /// Sparse feature index feeding table k.
+  size_t table_feature(size_t k) const { return k % features_.sparse.size(); }
+
+  /// Allocates ws's gradient buffers (zeroed) and sets ws.dense_grads.
+  void prepare(ModelWorkspace& ws) const;
+  void zero_grads(ModelWorkspace& ws) const;
+
+  /// Logits of batch rows [lo, hi) (a view into ws.logits, valid until the next call).
+  /// dropout_rng: null at inference.
+  std::span<const float> forward(const Batch& batch, size_t lo, size_t hi, ModelWorkspace& ws,
+                                 Rng* dropout_rng) const;
+  /// dlogits: d(loss)/d(logit) of rows [lo, hi). Accumulates dense gradients into ws and
+  /// leaves every table's per-bag gradient in ws (table_dout).
+  void backward(const Batch& batch, size_t lo, size_t hi, std::span<const float> dlogits, ModelWorkspace& ws) const;
+  /// Table k's gradient w.r.t. its pooled output, [hi - lo, dim], after backward().
+  nn::ConstMatrixView table_dout(const ModelWorkspace& ws, size_t k) const;
+
+  /// Multiply-adds of one forward pass per example (dense layers + interaction).
+  double macs_per_example() const;
+  size_t parameter_count() const;
+
+ private:
+  size_t dense_count() const { return features_.dense.size(); }
+  size_t vectors() const;  // dlrm: vectors entering the interaction
+  void embed(const Batch& batch, size_t lo, size_t hi, nn::MatrixView out, size_t first_col) const;
+
+  ModelSpec spec_;
+  FeatureMap features_;
+  nn::Mlp bottom_;                 // dlrm with dense features
+  nn::Mlp top_;                    // all but lr
+  std::vector<nn::EmbeddingBag> deep_;         // one per sparse feature (not lr)
+  std::vector<nn::EmbeddingBag> wide_tables_;  // wide_deep, lr
+  nn::Parameter wide_weight_;      // [1, dense] (wide_deep, lr with dense features)
+  nn::Parameter wide_bias_;        // [1, 1]
+  bool has_bottom_ = false;
+  bool has_top_ = false;
+  bool has_wide_ = false;
+};
+
+}  // namespace reco::models

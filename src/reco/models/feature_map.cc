@@ -1,0 +1,102 @@
+#include "reco/models/feature_map.h"
+
+#include <algorithm>
+
+#include "reco/core/error.h"
+#include "reco/data/dataset.h"
+
+namespace reco::models {
+
+nlohmann::json FeatureMap::to_json() const {
+  nlohmann::json sp = nlohmann::json::array();
+  for (const auto& s : sparse) sp.push_back({{"column", s.column}, {"rows", s.rows}, {"multi_hot", s.multi_hot}});
+  return {{"dense", dense}, {"sparse", sp}, {"label", label}, {"weight", weight}};
+}
+
+FeatureMap FeatureMap::from_json(const nlohmann::json& j) {
+  FeatureMap m;
+  try {
+    m.dense = j.at("dense").get<std::vector<std::string>>();
+    for (const auto& s : j.at("sparse"))
+      m.sparse.push_back({s.at("column").get<std::string>(), s.at("rows").get<uint32_t>(), s.at("multi_hot").get<bool>()});
+    m.label = j.at("label").get<std::string>();
+    m.weight = j.value("weight", std::string());
+  } catch (const nlohmann::json::exception& e) {
+    RECO_THROW(ErrorCode::kCorrupt) << "feature map: " << e.what();
+  }
+  return m;
+}
+
+namespace {
+bool is_sparse_role(ColumnRole r) {
+  return r == ColumnRole::kCategorical || r == ColumnRole::kMultiHot || r == ColumnRole::kUserId ||
+         r == ColumnRole::kItemId || r == ColumnRole::kQueryId;
+}
+
+std::vector<std::string> expand(const std::vector<std::string>& names, const std::vector<std::string>& exclude,
+                                const Dataset& ds, bool (*fits)(ColumnRole)) {
+  std::vector<std::string> out;
+  for (const auto& n : names) {
+    if (n == "*") {
+      for (const auto& c : ds.columns())
+        if (fits(c.role) && c.role != ColumnRole::kUserId && c.role != ColumnRole::kItemId &&
+            c.role != ColumnRole::kQueryId && std::find(exclude.begin(), exclude.end(), c.name) == exclude.end())
+          out.push_back(c.name);
+    } else {
+      out.push_back(n);
+    }
+  }
+  return out;
+}
+}  // namespace
+
+FeatureMap resolve_features(const FeatureSelection& sel, const Dataset& ds) {
+  FeatureMap m;
+  m.dense = expand(sel.dense, sel.exclude, ds, [](ColumnRole r) { return r == ColumnRole::kDense; });
+  for (const auto& name : expand(sel.sparse, sel.exclude, ds, is_sparse_role)) {
+    const ColumnInfo& c = ds.column(name);
+    m.sparse.push_back({name, c.cardinality, c.role == ColumnRole::kMultiHot});
+  }
+  if (sel.label.empty()) {
+    auto labels = ds.labels();
+    RECO_CHECK(!labels.empty()) << ds.path() << ": no label column (a column with role label is needed to train)";
+    m.label = labels.front();
+  } else {
+    m.label = sel.label;
+  }
+  m.weight = sel.weight;
+  check_features(m, ds, /*require_label=*/true);
+  RECO_CHECK(!m.dense.empty() || !m.sparse.empty()) << ds.path() << ": no feature columns selected";
+  return m;
+}
+
+void check_features(const FeatureMap& m, const Dataset& ds, bool require_label) {
+  for (const auto& name : m.dense) {
+    const ColumnInfo& c = ds.column(name);
+    RECO_CHECK(c.role == ColumnRole::kDense)
+        << ds.path() << ": column '" << name << "' is " << column_role_name(c.role) << ", the model wants it dense";
+  }
+  for (const auto& s : m.sparse) {
+    const ColumnInfo& c = ds.column(s.column);
+    RECO_CHECK(is_sparse_role(c.role)) << ds.path() << ": column '" << s.column << "' is "
+                                       << column_role_name(c.role) << ", the model wants ids (categorical/multi_hot)";
+    RECO_CHECK((c.role == ColumnRole::kMultiHot) == s.multi_hot)
+        << ds.path() << ": column '" << s.column << "' is " << column_role_name(c.role) << ", the model was built for "
+        << (s.multi_hot ? "multi_hot" : "one id per row");
+    RECO_CHECK(c.cardinality <= s.rows) << ds.path() << ": column '" << s.column << "' has cardinality "
+                                        << c.cardinality << ", larger than the model's table (" << s.rows
+                                        << " rows): re-ingest with the model's vocabulary";
+  }
+  if (require_label) {
+    const ColumnInfo& c = ds.column(m.label);
+    RECO_CHECK(c.role == ColumnRole::kLabel)
+        << ds.path() << ": column '" << m.label << "' is " << column_role_name(c.role) << ", expected a label";
+  }
+  if (!m.weight.empty()) {
+    const ColumnInfo& c = ds.column(m.weight);
+    RECO_CHECK(c.role == ColumnRole::kWeight)
+        << ds.path() << ": column '" << m.weight << "' is " << column_role_name(c.role) << ", expected a weight";
+  }
+}
+
+}  // namespace reco::models

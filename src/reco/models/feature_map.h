@@ -1,0 +1,58 @@
+// FeatureMap — which dataset columns feed a model, and how.
+//
+//   dense    role-dense f32 columns, in order: the model's dense input vector [num_dense]
+//   sparse   categorical (u32, one id per row) or multi_hot columns; each becomes one
+//            embedding table of `rows` = the column's cardinality
+//   label    the target column (role label)
+//   weight   optional sample-weight column (role weight)
+//
+// A model file stores its FeatureMap; scoring another dataset re-binds the columns by name
+// and checks roles and cardinalities (an id >= the table's rows cannot be looked up).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace reco {
+class Dataset;
+}
+
+namespace reco::models {
+
+struct SparseFeature {
+  std::string column;
+  uint32_t rows = 0;       ///< table rows = column cardinality
+  bool multi_hot = false;  ///< CSR column (several ids per row, optional per-id weights)
+};
+
+struct FeatureMap {
+  std::vector<std::string> dense;
+  std::vector<SparseFeature> sparse;
+  std::string label;
+  std::string weight;  ///< "" = unweighted
+
+  nlohmann::json to_json() const;
+  static FeatureMap from_json(const nlohmann::json& j);
+};
+
+/// Selection as written in a config: a list of names, or {"*"} for every column of the role.
+struct FeatureSelection {
+  std::vector<std::string> dense = {"*"};
+  std::vector<std::string> sparse = {"*"};
+  std::vector<std::string> exclude;  ///< removed from "*" expansions
+  std::string label;                 ///< "" = the dataset's first label column
+  std::string weight;                ///< "" = none
+};
+
+/// Resolves a selection against a dataset (kNotFound / kInvalidArgument naming the column
+/// and its role when it does not fit).
+FeatureMap resolve_features(const FeatureSelection& selection, const Dataset& dataset);
+
+/// Checks that `dataset` has every column of `map` with a compatible role and a
+/// cardinality <= the table rows (the label only when require_label).
+void check_features(const FeatureMap& map, const Dataset& dataset, bool require_label);
+
+}  // namespace reco::models

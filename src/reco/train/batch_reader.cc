@@ -1,0 +1,124 @@
+#include "reco/train/batch_reader.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "reco/core/error.h"
+
+namespace reco::train {
+
+BatchReader::BatchReader(const Dataset& ds, const models::FeatureMap& features, bool with_labels) {
+  models::check_features(features, ds, with_labels);
+  for (const auto& name : features.dense) dense_.push_back(ds.f32(name));
+  for (const auto& f : features.sparse) {
+    Sparse s;
+    s.multi_hot = f.multi_hot;
+    if (f.multi_hot) {
+      s.multi = ds.multi_hot(f.column);
+    } else {
+      s.ids = ds.u32(f.column);
+    }
+    sparse_.push_back(s);
+  }
+  if (with_labels) labels_ = ds.f32(features.label);
+  if (!features.weight.empty()) weights_ = ds.f32(features.weight);
+}
+
+void BatchReader::fill(std::span<const uint64_t> rows, models::Batch& b) const {
+  const size_t n = rows.size();
+  b.size = n;
+  b.rows.assign(rows.begin(), rows.end());
+  b.dense.resize(n, dense_.size());
+  for (size_t j = 0; j < dense_.size(); ++j) {
+    const float* col = dense_[j].data();
+    for (size_t r = 0; r < n; ++r) b.dense.at(r, j) = col[rows[r]];
+  }
+  b.sparse.resize(sparse_.size());
+  for (size_t f = 0; f < sparse_.size(); ++f) {
+    const Sparse& s = sparse_[f];
+    models::SparseInput& in = b.sparse[f];
+    if (!s.multi_hot) {
+      in.ids.resize(n);
+      in.offsets.clear();
+      in.weights.clear();
+      for (size_t r = 0; r < n; ++r) in.ids[r] = s.ids[rows[r]];
+      continue;
+    }
+    in.offsets.resize(n + 1);
+    in.ids.clear();
+    in.weights.clear();
+    in.offsets[0] = 0;
+    for (size_t r = 0; r < n; ++r) {
+      const uint64_t lo = s.multi.offsets[rows[r]], hi = s.multi.offsets[rows[r] + 1];
+      in.ids.insert(in.ids.end(), s.multi.values.begin() + lo, s.multi.values.begin() + hi);
+      if (!s.multi.weights.empty())
+        in.weights.insert(in.weights.end(), s.multi.weights.begin() + lo, s.multi.weights.begin() + hi);
+      in.offsets[r + 1] = in.ids.size();
+    }
+  }
+  b.labels.resize(labels_.empty() ? 0 : n);
+  for (size_t r = 0; r < b.labels.size(); ++r) b.labels[r] = labels_[rows[r]];
+  b.weights.resize(weights_.empty() ? 0 : n);
+  for (size_t r = 0; r < b.weights.size(); ++r) b.weights[r] = weights_[rows[r]];
+}
+
+BatchStream::BatchStream(const BatchReader& reader, std::span<const uint64_t> rows, size_t batch_size)
+    : reader_(reader), rows_(rows), batch_size_(batch_size) {
+  RECO_CHECK(batch_size > 0) << "batch size must be positive";
+  worker_ = std::thread([this] { produce(); });
+}
+
+BatchStream::~BatchStream() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  worker_.join();
+}
+
+void BatchStream::produce() {
+  const size_t total = batches();
+  for (size_t k = 0; k < total; ++k) {
+    {
+      // Buffer k % 2 last held batch k - 2; it is free once the caller has received batch
+      // k - 1 (consumed_ >= k), since the caller uses only the batch it received last.
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || k < 2 || consumed_ >= k; });
+      if (stop_) return;
+    }
+    try {
+      const size_t lo = k * batch_size_;
+      const size_t hi = std::min(rows_.size(), lo + batch_size_);
+      reader_.fill(rows_.subspan(lo, hi - lo), buffers_[k % 2]);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu_);
+      error_ = std::current_exception();
+      stop_ = true;
+      cv_.notify_all();
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      produced_ = k + 1;
+    }
+    cv_.notify_all();
+  }
+}
+
+const models::Batch* BatchStream::next() {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (consumed_ >= batches()) {
+    ++consumed_;
+    cv_.notify_all();
+    return nullptr;
+  }
+  cv_.wait(lock, [&] { return error_ || produced_ > consumed_; });
+  if (error_) std::rethrow_exception(error_);
+  const models::Batch* b = &buffers_[consumed_ % 2];
+  ++consumed_;
+  cv_.notify_all();
+  return b;
+}
+
+}  // namespace reco::train

@@ -1,0 +1,69 @@
+// BatchReader — gathers dataset rows into a models::Batch (the columnar file is read
+// straight from its memory map; nothing is parsed). One reader per thread.
+//
+// BatchStream — a prefetching sequence of batches over a list of row indices: a background
+// thread gathers batch k+1 while the caller trains on batch k (two buffers, handed over
+// under a mutex), so gathering overlaps the step.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <span>
+#include <thread>
+#include <vector>
+
+#include "reco/data/dataset.h"
+#include "reco/models/batch.h"
+#include "reco/models/feature_map.h"
+
+namespace reco::train {
+
+class BatchReader {
+ public:
+  /// with_labels = false for scoring data without a label column.
+  BatchReader(const Dataset& dataset, const models::FeatureMap& features, bool with_labels);
+  void fill(std::span<const uint64_t> rows, models::Batch& batch) const;
+
+ private:
+  std::vector<std::span<const float>> dense_;
+  struct Sparse {
+    std::span<const uint32_t> ids;  // one per row
+    MultiHotView multi;             // or CSR
+    bool multi_hot = false;
+  };
+  std::vector<Sparse> sparse_;
+  std::span<const float> labels_;
+  std::span<const float> weights_;
+};
+
+class BatchStream {
+ public:
+  /// Batches of `batch_size` consecutive entries of `rows` (the last may be short).
+  /// `rows` must outlive the stream.
+  BatchStream(const BatchReader& reader, std::span<const uint64_t> rows, size_t batch_size);
+  ~BatchStream();
+  BatchStream(const BatchStream&) = delete;
+  BatchStream& operator=(const BatchStream&) = delete;
+
+  /// The next batch, or nullptr at the end. Valid until the following next() call.
+  const models::Batch* next();
+  size_t batches() const { return (rows_.size() + batch_size_ - 1) / batch_size_; }
+
+ private:
+  void produce();
+
+  const BatchReader& reader_;
+  std::span<const uint64_t> rows_;
+  size_t batch_size_;
+  models::Batch buffers_[2];
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t produced_ = 0;   // batches filled so far
+  size_t consumed_ = 0;   // batches handed to the caller so far
+  bool stop_ = false;
+  std::exception_ptr error_;
+  std::thread worker_;
+};
+
+}  // namespace reco::train

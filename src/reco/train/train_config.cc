@@ -1,0 +1,204 @@
+#include "reco/train/train_config.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "reco/core/error.h"
+#include "reco/optim/optimizer_config.h"
+
+namespace reco::train {
+
+namespace {
+
+std::string where(const std::string& source, const toml::node& n) {
+  std::ostringstream o;
+  o << source << ":" << n.source().begin.line;
+  return o.str();
+}
+
+[[noreturn]] void bad(const std::string& at, std::string_view key, std::string_view what) {
+  RECO_THROW(ErrorCode::kInvalidArgument) << at << ": " << key << ": " << what;
+}
+
+void check_keys(const toml::table& t, const std::string& source, std::string_view table,
+                std::initializer_list<std::string_view> valid) {
+  for (const auto& [k, v] : t) {
+    bool ok = false;
+    for (auto name : valid) ok = ok || k.str() == name;
+    if (!ok) {
+      std::string list;
+      for (auto name : valid) list += (list.empty() ? "" : ", ") + std::string(name);
+      bad(where(source, v), std::string(table) + "." + std::string(k.str()), "unknown key (valid: " + list + ")");
+    }
+  }
+}
+
+std::string get_string(const toml::table& t, std::string_view key, const std::string& source, std::string def) {
+  const toml::node* n = t.get(key);
+  if (!n) return def;
+  if (auto s = n->value<std::string>()) return *s;
+  bad(where(source, *n), key, "expected a string");
+}
+
+int64_t get_int(const toml::table& t, std::string_view key, const std::string& source, int64_t def) {
+  const toml::node* n = t.get(key);
+  if (!n) return def;
+  if (n->is_integer()) return *n->value<int64_t>();
+  bad(where(source, *n), key, "expected an integer");
+}
+
+double get_number(const toml::table& t, std::string_view key, const std::string& source, double def) {
+  const toml::node* n = t.get(key);
+  if (!n) return def;
+  if (n->is_number()) return *n->value<double>();
+  bad(where(source, *n), key, "expected a number");
+}
+
+bool get_bool(const toml::table& t, std::string_view key, const std::string& source, bool def) {
+  const toml::node* n = t.get(key);
+  if (!n) return def;
+  if (auto b = n->value<bool>()) return *b;
+  bad(where(source, *n), key, "expected true or false");
+}
+
+std::vector<std::string> get_strings(const toml::table& t, std::string_view key, const std::string& source,
+                                     std::vector<std::string> def) {
+  const toml::node* n = t.get(key);
+  if (!n) return def;
+  std::vector<std::string> out;
+  if (auto s = n->value<std::string>()) return {*s};
+  const toml::array* a = n->as_array();
+  if (!a) bad(where(source, *n), key, "expected a list of strings");
+  for (const auto& e : *a) {
+    auto s = e.value<std::string>();
+    if (!s) bad(where(source, e), key, "expected a list of strings");
+    out.push_back(*s);
+  }
+  return out;
+}
+
+std::vector<size_t> get_sizes(const toml::table& t, std::string_view key, const std::string& source,
+                              std::vector<size_t> def) {
+  const toml::node* n = t.get(key);
+  if (!n) return def;
+  const toml::array* a = n->as_array();
+  if (!a) bad(where(source, *n), key, "expected a list of layer sizes, e.g. [512, 256, 1]");
+  std::vector<size_t> out;
+  for (const auto& e : *a) {
+    auto v = e.value<int64_t>();
+    if (!v || *v <= 0) bad(where(source, e), key, "layer sizes must be positive integers");
+    out.push_back(static_cast<size_t>(*v));
+  }
+  return out;
+}
+
+const toml::table* table_or_null(const toml::table& root, std::string_view name, const std::string& source) {
+  const toml::node* n = root.get(name);
+  if (!n) return nullptr;
+  const toml::table* t = n->as_table();
+  if (!t) bad(where(source, *n), name, "expected a table [" + std::string(name) + "]");
+  return t;
+}
+
+std::string resolve(const std::string& base_dir, const std::string& p) {
+  if (p.empty() || std::filesystem::path(p).is_absolute() || base_dir.empty()) return p;
+  return (std::filesystem::path(base_dir) / p).lexically_normal().string();
+}
+
+}  // namespace
+
+TrainConfig parse_train_config(std::string_view text, const std::string& source, const std::string& base_dir) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    RECO_THROW(ErrorCode::kParse) << source << ":" << e.source().begin.line << ":" << e.source().begin.column
+                                  << ": " << e.description();
+  }
+  check_keys(root, source, "config", {"data", "model", "optimizer", "train", "output"});
+  TrainConfig c;
+  c.source_text = std::string(text);
+  static const toml::table kEmpty;
+  const toml::table* data = table_or_null(root, "data", source);
+  if (!data) RECO_THROW(ErrorCode::kInvalidArgument) << source << ": missing [data] table with path = \"...\"";
+  check_keys(*data, source, "data", {"path", "eval", "dense", "sparse", "exclude", "label", "weight"});
+  c.data_path = resolve(base_dir, get_string(*data, "path", source, ""));
+  c.eval_split = get_string(*data, "eval", source, "validation");
+  if (c.eval_split != "validation" && c.eval_split != "test" && c.eval_split != "none")
+    bad(source, "data.eval", "expected validation, test or none");
+  c.features.dense = get_strings(*data, "dense", source, {"*"});
+  c.features.sparse = get_strings(*data, "sparse", source, {"*"});
+  c.features.exclude = get_strings(*data, "exclude", source, {});
+  c.features.label = get_string(*data, "label", source, "");
+  c.features.weight = get_string(*data, "weight", source, "");
+
+  const toml::table& m = table_or_null(root, "model", source) ? *table_or_null(root, "model", source) : kEmpty;
+  check_keys(m, source, "model",
+             {"kind", "embedding_dim", "embedding_init", "pooling", "bottom", "top", "interaction",
+              "self_interaction", "activation", "dropout"});
+  models::ModelSpec& s = c.model;
+  s.kind = models::parse_model_kind(get_string(m, "kind", source, "dlrm"));
+  s.embedding_dim = static_cast<size_t>(get_int(m, "embedding_dim", source, 16));
+  s.embedding_init = static_cast<float>(get_number(m, "embedding_init", source, 0.0));
+  s.pooling = nn::parse_pooling(get_string(m, "pooling", source, "sum"));
+  s.bottom = get_sizes(m, "bottom", source, s.bottom);
+  s.top = get_sizes(m, "top", source, s.top);
+  s.interaction = nn::parse_interaction(get_string(m, "interaction", source, "dot"));
+  s.self_interaction = get_bool(m, "self_interaction", source, false);
+  s.activation = nn::parse_activation(get_string(m, "activation", source, "relu"));
+  s.dropout = static_cast<float>(get_number(m, "dropout", source, 0.0));
+  try {
+    s.validate();
+  } catch (const Error& e) {
+    RECO_THROW(ErrorCode::kInvalidArgument) << source << ": " << e.message();
+  }
+
+  if (const toml::table* o = table_or_null(root, "optimizer", source))
+    c.train.optimizer = optim::optimizer_config_from_toml(*o, source + " [optimizer]");
+
+  const toml::table& t = table_or_null(root, "train", source) ? *table_or_null(root, "train", source) : kEmpty;
+  check_keys(t, source, "train",
+             {"batch_size", "epochs", "max_steps", "loss", "shuffle", "metrics", "monitor", "patience", "keep_best",
+              "checkpoint", "resume", "eval_batch_size", "threads", "seed"});
+  TrainOptions& tr = c.train;
+  tr.batch_size = static_cast<size_t>(get_int(t, "batch_size", source, 128));
+  tr.epochs = static_cast<int>(get_int(t, "epochs", source, 1));
+  tr.max_steps = get_int(t, "max_steps", source, 0);
+  tr.loss = nn::parse_loss(get_string(t, "loss", source, "bce"));
+  tr.shuffle = get_bool(t, "shuffle", source, true);
+  tr.metrics = get_strings(t, "metrics", source, tr.metrics);
+  tr.monitor = get_string(t, "monitor", source, tr.loss == nn::LossKind::kMse ? "mse" : "auc");
+  if (tr.loss == nn::LossKind::kMse && !t.get("metrics")) tr.metrics = {"mse"};
+  tr.patience = static_cast<int>(get_int(t, "patience", source, 0));
+  tr.keep_best = get_bool(t, "keep_best", source, true);
+  tr.checkpoint = resolve(base_dir, get_string(t, "checkpoint", source, ""));
+  tr.resume = resolve(base_dir, get_string(t, "resume", source, ""));
+  tr.eval_batch_size = static_cast<size_t>(get_int(t, "eval_batch_size", source, 4096));
+  c.threads = static_cast<int>(get_int(t, "threads", source, 1));
+  c.seed = static_cast<uint64_t>(get_int(t, "seed", source, 42));
+  try {
+    tr.validate();
+  } catch (const Error& e) {
+    RECO_THROW(ErrorCode::kInvalidArgument) << source << ": " << e.message();
+  }
+
+  if (const toml::table* o = table_or_null(root, "output", source)) {
+    check_keys(*o, source, "output", {"model"});
+    c.output_model = resolve(base_dir, get_string(*o, "model", source, ""));
+  }
+  return c;
+}
+
+TrainConfig load_train_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) RECO_THROW(ErrorCode::kNotFound) << "cannot open config " << path;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const auto dir = std::filesystem::path(path).parent_path().string();
+  return parse_train_config(ss.str(), path, dir);
+}
+
+}  // namespace reco::train

@@ -1,0 +1,39 @@
+// TrainConfig — everything `reco train --config FILE` needs, read from one TOML file:
+//
+//   [data]       path (dataset file, relative to the config file), eval ("validation" |
+//                "test" | "none"), dense / sparse (column lists or ["*"]), exclude, label, weight
+//   [model]      models::ModelSpec keys (kind, embedding_dim, embedding_init, pooling, bottom,
+//                top, interaction, self_interaction, activation, dropout)
+//   [optimizer]  optim::OptimizerConfig keys (see optim/optimizer_config.h)
+//   [train]      batch_size, epochs, max_steps, loss, shuffle, metrics, monitor, patience,
+//                keep_best, checkpoint, resume, eval_batch_size, threads, seed
+//   [output]     model (path of the model file to write)
+//
+// Unknown tables or keys are errors naming the file, the line and the valid keys: a typo
+// must not silently train a different model.
+#pragma once
+
+#include <string>
+
+#include "reco/models/feature_map.h"
+#include "reco/models/model_spec.h"
+#include "reco/train/trainer.h"
+
+namespace reco::train {
+
+struct TrainConfig {
+  std::string data_path;
+  std::string eval_split = "validation";
+  models::FeatureSelection features;
+  models::ModelSpec model;
+  TrainOptions train;
+  int threads = 1;
+  uint64_t seed = 42;
+  std::string output_model;
+  std::string source_text;  ///< the TOML text, stored in the model file
+};
+
+TrainConfig load_train_config(const std::string& path);
+TrainConfig parse_train_config(std::string_view text, const std::string& source_name, const std::string& base_dir);
+
+}  // namespace reco::train

@@ -1,0 +1,298 @@
+#include "reco/train/trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "reco/core/error.h"
+#include "reco/core/log.h"
+#include "reco/core/progress.h"
+#include "reco/core/timer.h"
+#include "reco/eval/metric_set.h"
+#include "reco/models/model_file.h"
+#include "reco/nn/activation.h"
+#include "reco/nn/blas.h"
+#include "reco/train/batch_reader.h"
+
+namespace reco::train {
+
+void TrainOptions::validate() const {
+  RECO_CHECK(batch_size > 0) << "train.batch_size must be positive";
+  RECO_CHECK(epochs > 0) << "train.epochs must be positive";
+  RECO_CHECK(max_steps >= 0) << "train.max_steps must be >= 0";
+  RECO_CHECK(patience >= 0) << "train.patience must be >= 0";
+  RECO_CHECK(loss == nn::LossKind::kBceWithLogits || loss == nn::LossKind::kMse)
+      << "train.loss: a ctr model trains with bce or mse, got " << nn::loss_name(loss);
+  RECO_CHECK(eval_batch_size > 0) << "train.eval_batch_size must be positive";
+  if (!metrics.empty() && !monitor.empty())
+    RECO_CHECK(std::find(metrics.begin(), metrics.end(), monitor) != metrics.end())
+        << "train.monitor '" << monitor << "' must be one of train.metrics";
+  optimizer.validate();
+}
+
+nlohmann::json EpochReport::to_json() const {
+  nlohmann::json m = nlohmann::json::object();
+  for (const auto& [k, v] : metrics) m[k] = std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+  return {{"epoch", epoch},     {"steps", steps},     {"samples", samples},
+          {"train_loss", train_loss}, {"seconds", seconds}, {"samples_per_second", samples_per_second},
+          {"metrics", m}};
+}
+
+nlohmann::json TrainReport::to_json() const {
+  nlohmann::json e = nlohmann::json::array();
+  for (const auto& r : epochs) e.push_back(r.to_json());
+  return {{"epochs", e}, {"best_epoch", best_epoch}, {"stopped_early", stopped_early}, {"seconds", seconds}};
+}
+
+bool higher_is_better(std::string_view metric) {
+  return !(metric == "logloss" || metric == "brier" || metric == "mse" || metric == "rmse");
+}
+
+struct Trainer::Impl {
+  explicit Impl(int threads) : pool(threads) {}
+  ThreadPool pool;
+  std::vector<models::ModelWorkspace> ws;
+  std::vector<std::vector<float>> dlogits;
+  std::vector<double> loss;
+  std::vector<Rng> dropout_rng;
+  std::vector<nn::RowGrad> row_grads;             // one per table
+  std::vector<nn::RowGradScratch> scratch;        // one per worker
+  std::vector<size_t> dense_slots, table_slots;
+  std::vector<nn::Parameter*> dense_params;
+};
+
+Trainer::Trainer(models::CtrModel& model, TrainOptions options, RunContext ctx)
+    : model_(model), options_(std::move(options)), ctx_(ctx) {
+  options_.validate();
+  RECO_CHECK(ctx_.threads >= 1) << "threads must be >= 1";
+  nn::use_single_threaded_blas();
+  impl_ = std::make_unique<Impl>(ctx_.threads);
+  optimizer_ = optim::make_optimizer(options_.optimizer);
+  impl_->dense_params = model_.dense_parameters();
+  for (nn::Parameter* p : impl_->dense_params) impl_->dense_slots.push_back(optimizer_->add(*p));
+  for (nn::Parameter* p : model_.tables()) impl_->table_slots.push_back(optimizer_->add(*p));
+  const int w = ctx_.threads;
+  impl_->ws.resize(w);
+  for (auto& ws : impl_->ws) model_.prepare(ws);
+  impl_->dlogits.resize(w);
+  impl_->loss.resize(w);
+  for (int i = 0; i < w; ++i) impl_->dropout_rng.emplace_back(derive_seed(ctx_.seed, 0x64726f70ULL + i));
+  impl_->row_grads.resize(model_.table_count());
+  impl_->scratch.resize(w);
+}
+
+Trainer::~Trainer() = default;
+
+double Trainer::step(const models::Batch& b) {
+  Impl& s = *impl_;
+  const int workers = s.pool.size();
+  RECO_ASSERT(b.labels.size() == b.size);
+  double total_weight = 0.0;
+  for (size_t i = 0; i < b.size; ++i)
+    if (!std::isnan(b.labels[i])) total_weight += b.weights.empty() ? 1.0 : b.weights[i];
+  if (total_weight <= 0.0) return 0.0;  // every label masked: nothing to learn from
+  const float grad_scale = static_cast<float>(1.0 / total_weight);
+  const bool dropout = model_.spec().dropout > 0.0f;
+
+  s.pool.run([&](int w) {
+    auto [lo, hi] = ThreadPool::share(b.size, w, workers);
+    models::ModelWorkspace& ws = s.ws[w];
+    model_.zero_grads(ws);
+    s.loss[w] = 0.0;
+    if (lo == hi) return;
+    const size_t n = hi - lo;
+    auto logits = model_.forward(b, lo, hi, ws, dropout ? &s.dropout_rng[w] : nullptr);
+    s.dlogits[w].resize(n);
+    std::span<const float> labels(b.labels.data() + lo, n);
+    std::span<const float> weights = b.weights.empty() ? std::span<const float>() : std::span<const float>(b.weights.data() + lo, n);
+    if (options_.loss == nn::LossKind::kMse) {
+      s.loss[w] = nn::mse(logits, labels, weights, grad_scale, s.dlogits[w]);
+    } else {
+      s.loss[w] = nn::bce_with_logits(logits, labels, weights, grad_scale, s.dlogits[w]);
+    }
+    model_.backward(b, lo, hi, s.dlogits[w], ws);
+  });
+
+  optimizer_->begin_step();
+  const size_t tables = model_.table_count();
+  s.pool.run([&](int w) {
+    // Dense: this worker reduces and applies slice w of every dense parameter.
+    for (size_t i = 0; i < s.dense_params.size(); ++i) {
+      nn::Tensor& g0 = *s.ws[0].dense_grads[i];
+      auto [lo, hi] = ThreadPool::share(g0.size(), w, workers);
+      if (lo == hi) continue;
+      float* dst = g0.data();
+      for (int v = 1; v < workers; ++v) {
+        const float* src = s.ws[v].dense_grads[i]->data();
+        for (size_t j = lo; j < hi; ++j) dst[j] += src[j];
+      }
+      optimizer_->update_dense(s.dense_slots[i], g0, lo, hi);
+    }
+    // Sparse: table k belongs to worker k mod N; its rows come from every shard.
+    nn::BagBatch shards[64];
+    nn::ConstMatrixView douts[64];
+    for (size_t k = w; k < tables; k += workers) {
+      const size_t f = model_.table_feature(k);
+      size_t used = 0;
+      for (int v = 0; v < workers && v < 64; ++v) {
+        auto [lo, hi] = ThreadPool::share(b.size, v, workers);
+        if (lo == hi) continue;
+        shards[used] = b.sparse[f].bags().slice(lo, hi);
+        douts[used] = model_.table_dout(s.ws[v], k);
+        ++used;
+      }
+      nn::build_row_grad({shards, used}, {douts, used}, model_.pooling(), s.row_grads[k], s.scratch[w]);
+      optimizer_->update_rows(s.table_slots[k], s.row_grads[k]);
+    }
+  });
+  double loss = 0.0;
+  for (double l : s.loss) loss += l;
+  return loss / total_weight;
+}
+
+std::vector<float> predict_rows(const models::CtrModel& model, const Dataset& dataset,
+                                std::span<const uint64_t> rows, const RunContext& ctx, bool raw_logits,
+                                size_t batch_size) {
+  nn::use_single_threaded_blas();
+  BatchReader reader(dataset, model.features(), /*with_labels=*/false);
+  ThreadPool pool(ctx.threads);
+  std::vector<models::ModelWorkspace> ws(pool.size());
+  std::vector<float> out(rows.size());
+  BatchStream stream(reader, rows, batch_size);
+  size_t done = 0;
+  while (const models::Batch* b = stream.next()) {
+    pool.run([&](int w) {
+      auto [lo, hi] = ThreadPool::share(b->size, w, pool.size());
+      if (lo == hi) return;
+      auto logits = model.forward(*b, lo, hi, ws[w], nullptr);
+      for (size_t i = 0; i < logits.size(); ++i)
+        out[done + lo + i] = raw_logits ? logits[i] : nn::sigmoid(logits[i]);
+    });
+    done += b->size;
+  }
+  return out;
+}
+
+std::vector<float> Trainer::predict(const Dataset& dataset, std::span<const uint64_t> rows) {
+  return predict_rows(model_, dataset, rows, ctx_, options_.loss == nn::LossKind::kMse, options_.eval_batch_size);
+}
+
+namespace {
+std::map<std::string, double> evaluate(const std::vector<std::string>& names, std::span<const float> predictions,
+                                       const Dataset& ds, const models::FeatureMap& features,
+                                       std::span<const uint64_t> rows) {
+  eval::MetricSet set(names);
+  const auto labels = ds.f32(features.label);
+  std::span<const float> weights;
+  if (!features.weight.empty()) weights = ds.f32(features.weight);
+  for (size_t i = 0; i < rows.size(); ++i)
+    set.add(predictions[i], labels[rows[i]], weights.empty() ? 1.0 : weights[rows[i]]);
+  return set.values();
+}
+
+std::vector<nn::Tensor> snapshot(models::CtrModel& model) {
+  std::vector<nn::Tensor> out;
+  for (nn::Parameter* p : model.parameters()) out.push_back(p->value);
+  return out;
+}
+
+void restore(models::CtrModel& model, const std::vector<nn::Tensor>& saved) {
+  auto params = model.parameters();
+  for (size_t i = 0; i < params.size(); ++i) params[i]->value = saved[i];
+}
+}  // namespace
+
+TrainReport Trainer::fit(const Dataset& ds, std::span<const uint64_t> train_rows, std::span<const uint64_t> eval_rows,
+                         const std::function<void(const EpochReport&)>& on_epoch) {
+  RECO_CHECK(!train_rows.empty()) << ds.path() << ": no training rows";
+  Stopwatch total;
+  TrainReport report;
+  BatchReader reader(ds, model_.features(), /*with_labels=*/true);
+  const bool evaluating = !eval_rows.empty() && !options_.metrics.empty();
+  int first_epoch = 1;
+  double best = NAN;
+  int bad_epochs = 0;
+  if (!options_.resume.empty()) {
+    auto loaded = models::load_model(options_.resume);
+    restore(model_, snapshot(loaded.model));
+    models::load_optimizer_state(options_.resume, *optimizer_);
+    RECO_CHECK(loaded.train_state.has_value()) << options_.resume << ": not a checkpoint (no train_state)";
+    first_epoch = loaded.train_state->at("epoch").get<int>() + 1;
+    report.best_epoch = loaded.train_state->value("best_epoch", 0);
+    if (loaded.train_state->contains("best") && !loaded.train_state->at("best").is_null())
+      best = loaded.train_state->at("best").get<double>();
+    bad_epochs = loaded.train_state->value("bad_epochs", 0);
+  }
+  std::vector<nn::Tensor> best_weights;
+  std::vector<uint64_t> order(train_rows.begin(), train_rows.end());
+  const bool higher = higher_is_better(options_.monitor);
+  for (int epoch = first_epoch; epoch <= options_.epochs; ++epoch) {
+    if (options_.max_steps > 0 && optimizer_->step() >= options_.max_steps) break;
+    Stopwatch clock;
+    if (options_.shuffle) {
+      // Seeded per epoch, so a resumed run sees the same order it would have seen.
+      std::copy(train_rows.begin(), train_rows.end(), order.begin());
+      Rng rng(derive_seed(ctx_.seed, 0x65706f6368ULL + epoch));
+      for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+    }
+    EpochReport er;
+    er.epoch = epoch;
+    double loss_sum = 0.0;
+    {
+      BatchStream stream(reader, order, options_.batch_size);
+      Progress progress(fmt::format("epoch {}/{}", epoch, options_.epochs), order.size(), ctx_);
+      while (const models::Batch* b = stream.next()) {
+        const double l = step(*b);
+        loss_sum += l * b->size;
+        er.samples += b->size;
+        ++er.steps;
+        progress.add(b->size);
+        if (er.steps % 50 == 0) progress.set_extra(fmt::format("loss={:.4f}", loss_sum / er.samples));
+        if (options_.max_steps > 0 && optimizer_->step() >= options_.max_steps) break;
+      }
+      progress.finish();
+    }
+    er.seconds = clock.elapsed_seconds();
+    er.train_loss = er.samples ? loss_sum / er.samples : 0.0;
+    er.samples_per_second = er.seconds > 0 ? er.samples / er.seconds : 0.0;
+    if (evaluating) {
+      auto predictions = predict(ds, eval_rows);
+      er.metrics = evaluate(options_.metrics, predictions, ds, model_.features(), eval_rows);
+      const double value = er.metrics.at(options_.monitor);
+      const bool improved = std::isnan(best) || (higher ? value > best : value < best);
+      if (improved) {
+        best = value;
+        report.best_epoch = epoch;
+        bad_epochs = 0;
+        if (options_.keep_best) best_weights = snapshot(model_);
+      } else {
+        ++bad_epochs;
+      }
+    } else {
+      report.best_epoch = epoch;
+    }
+    report.epochs.push_back(er);
+    if (on_epoch) on_epoch(er);
+    if (!options_.checkpoint.empty()) {
+      models::SaveOptions save;
+      save.optimizer = optimizer_.get();
+      save.train_state = nlohmann::json{{"epoch", epoch},
+                                        {"step", optimizer_->step()},
+                                        {"best_epoch", report.best_epoch},
+                                        {"best", std::isnan(best) ? nlohmann::json(nullptr) : nlohmann::json(best)},
+                                        {"bad_epochs", bad_epochs}};
+      models::save_model(options_.checkpoint, model_, save);
+    }
+    if (options_.patience > 0 && bad_epochs >= options_.patience) {
+      report.stopped_early = true;
+      break;
+    }
+  }
+  if (options_.keep_best && !best_weights.empty()) restore(model_, best_weights);
+  report.seconds = total.elapsed_seconds();
+  return report;
+}
+
+}  // namespace reco::train
