@@ -31,9 +31,10 @@ void gemm(bool transpose_a, bool transpose_b, float alpha, ConstMatrixView a, Co
       << c.cols;
   if (m == 0 || n == 0) return;
   if (k == 0) {
-    // BLAS would leave C untouched for beta == 1 but must scale otherwise.
+    // BLAS would leave C untouched for beta == 1 but must scale otherwise. beta == 0 means
+    // C is not read (freshly resized buffers hold garbage, possibly NaN): write zeros.
     for (size_t r = 0; r < m; ++r)
-      for (size_t j = 0; j < n; ++j) c.row(r)[j] *= beta;
+      for (size_t j = 0; j < n; ++j) c.row(r)[j] = beta == 0.0f ? 0.0f : c.row(r)[j] * beta;
     return;
   }
   // A stride of at least 1 keeps BLAS's leading-dimension checks happy for single rows.

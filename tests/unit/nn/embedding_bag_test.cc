@@ -1,0 +1,311 @@
+#include "reco/nn/embedding_bag.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "reco/core/error.h"
+#include "reco/core/rng.h"
+#include "unit/nn/gradient_check.h"
+
+namespace reco::nn {
+namespace {
+
+using gradcheck::check_gradient;
+using gradcheck::linear_functional;
+using gradcheck::random_tensor;
+
+// A batch of bags with owned storage; bags() gives the span view the layer reads.
+struct Bags {
+  std::vector<uint32_t> ids;
+  std::vector<uint64_t> offsets;  // empty: one id per bag
+  std::vector<float> weights;
+  BagBatch view() const { return {ids, offsets, weights}; }
+  size_t count() const { return offsets.empty() ? ids.size() : offsets.size() - 1; }
+};
+
+struct BagCase {
+  std::string name;
+  size_t rows, dim;
+  Pooling pooling;
+  Bags bags;
+};
+
+std::vector<BagCase> cases() {
+  std::vector<BagCase> out;
+  // One-hot: one id per bag, offsets empty; id 2 twice across bags.
+  out.push_back({"one-hot", 5, 3, Pooling::kSum, {{2, 0, 4, 2}, {}, {}}});
+  out.push_back({"one-hot mean", 5, 3, Pooling::kMean, {{2, 0, 4, 2}, {}, {}}});
+  out.push_back({"one-hot 1x1", 1, 1, Pooling::kSum, {{0}, {}, {}}});
+  out.push_back({"one-hot weighted", 6, 4, Pooling::kSum, {{5, 1, 5}, {}, {0.5f, -2.0f, 1.5f}}});
+  // Multi-hot with offsets: an empty bag, duplicates inside a bag and across bags.
+  Bags multi{{3, 1, 3, 6, 0, 1, 1, 6}, {0, 3, 3, 4, 8}, {}};
+  out.push_back({"multi-hot sum", 7, 13, Pooling::kSum, multi});
+  out.push_back({"multi-hot mean", 7, 13, Pooling::kMean, multi});
+  Bags weighted = multi;
+  weighted.weights = {0.5f, 2.0f, -1.0f, 0.25f, 3.0f, 1.0f, -0.75f, 1.5f};
+  out.push_back({"multi-hot weighted sum", 7, 5, Pooling::kSum, weighted});
+  out.push_back({"multi-hot weighted mean", 7, 5, Pooling::kMean, weighted});
+  // Leading and trailing empty bags; a single-id bag (the copy fast path) among them.
+  out.push_back({"empty bags", 4, 3, Pooling::kMean, {{2, 2, 0}, {0, 0, 1, 3, 3}, {}}});
+  out.push_back({"all bags empty", 4, 3, Pooling::kSum, {{}, {0, 0, 0}, {}}});
+  return out;
+}
+
+// out(b, :) = sum_k w_k table(id_k, :) (/ bag size for mean), in double.
+std::vector<double> reference_forward(const Tensor& table, const Bags& bags, Pooling pooling) {
+  const size_t d = table.cols();
+  const BagBatch batch = bags.view();
+  std::vector<double> out(bags.count() * d, 0.0);
+  for (size_t b = 0; b < bags.count(); ++b) {
+    const size_t lo = batch.bag_begin(b), hi = batch.bag_end(b);
+    for (size_t k = lo; k < hi; ++k) {
+      const double w = bags.weights.empty() ? 1.0 : bags.weights[k];
+      for (size_t j = 0; j < d; ++j) out[b * d + j] += w * table.at(bags.ids[k], j);
+    }
+    if (pooling == Pooling::kMean && hi > lo)
+      for (size_t j = 0; j < d; ++j) out[b * d + j] /= static_cast<double>(hi - lo);
+  }
+  return out;
+}
+
+// The dense [rows, dim] gradient a RowGrad stands for.
+Tensor densify(const RowGrad& g, size_t rows, size_t dim) {
+  Tensor dense(rows, dim);
+  for (size_t i = 0; i < g.rows.size(); ++i)
+    for (size_t j = 0; j < dim; ++j) dense.at(g.rows[i], j) = g.values.at(i, j);
+  return dense;
+}
+
+EmbeddingBag make_layer(const BagCase& c, uint64_t seed) {
+  EmbeddingBag layer("emb." + c.name, c.rows, c.dim, c.pooling);
+  Rng rng(seed);
+  layer.init(rng, 0.0f);
+  return layer;
+}
+
+TEST(EmbeddingBag, ForwardMatchesReference) {
+  uint64_t seed = 1;
+  for (const auto& c : cases()) {
+    SCOPED_TRACE(c.name);
+    const EmbeddingBag layer = make_layer(c, seed++);
+    Tensor out(c.bags.count(), c.dim);
+    out.fill(77.0f);  // forward overwrites every element, empty bags included
+    layer.forward(c.bags.view(), out);
+    const auto want = reference_forward(layer.table().value, c.bags, c.pooling);
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(out.data()[i], want[i], 1e-6) << "element " << i;
+  }
+}
+
+TEST(EmbeddingBag, ForwardWritesIntoAColumnBlock) {
+  const BagCase c = cases()[4];
+  const EmbeddingBag layer = make_layer(c, 3);
+  Tensor wide(c.bags.count(), c.dim + 5);
+  wide.fill(-9.0f);
+  layer.forward(c.bags.view(), wide.view().cols_slice(2, c.dim));
+  const auto want = reference_forward(layer.table().value, c.bags, c.pooling);
+  for (size_t b = 0; b < c.bags.count(); ++b)
+    for (size_t j = 0; j < c.dim + 5; ++j) {
+      if (j < 2 || j >= 2 + c.dim) {
+        EXPECT_EQ(wide.at(b, j), -9.0f);
+      } else {
+        EXPECT_NEAR(wide.at(b, j), want[b * c.dim + j - 2], 1e-6);
+      }
+    }
+}
+
+TEST(EmbeddingBag, RowGradMatchesFiniteDifferences) {
+  uint64_t seed = 50;
+  for (const auto& c : cases()) {
+    SCOPED_TRACE(c.name);
+    EmbeddingBag layer = make_layer(c, seed++);
+    Rng rng(seed * 11);
+    const Tensor weights = random_tensor(c.bags.count(), c.dim, rng);
+    Tensor out(c.bags.count(), c.dim);
+    auto loss = [&] {
+      layer.forward(c.bags.view(), out);
+      return linear_functional(out, weights);
+    };
+    RowGrad grad;
+    RowGradScratch scratch;
+    layer.backward(c.bags.view(), weights, grad, scratch);
+
+    // Rows: every id the batch holds, unique and ascending; nothing else.
+    const std::set<uint32_t> touched(c.bags.ids.begin(), c.bags.ids.end());
+    EXPECT_EQ(grad.rows, std::vector<uint32_t>(touched.begin(), touched.end()));
+    ASSERT_EQ(grad.values.rows(), grad.rows.size());
+    ASSERT_EQ(grad.values.cols(), c.dim);
+    // Untouched rows have an exactly zero numeric gradient, so comparing the dense form also
+    // checks that no row is missing.
+    EXPECT_TRUE(check_gradient("table", layer.table().value, densify(grad, c.rows, c.dim), loss));
+  }
+}
+
+TEST(EmbeddingBag, RowGradReplacesPreviousContents) {
+  const BagCase c = cases()[4];
+  const EmbeddingBag layer = make_layer(c, 8);
+  Rng rng(8);
+  const Tensor dout = random_tensor(c.bags.count(), c.dim, rng);
+  RowGrad fresh, reused;
+  RowGradScratch scratch;
+  layer.backward(c.bags.view(), dout, fresh, scratch);
+  // A RowGrad left over from a bigger, different batch.
+  const Bags other{{0, 1, 2, 3, 4, 5, 6}, {}, {}};
+  const Tensor dother = random_tensor(7, c.dim, rng);
+  layer.backward(other.view(), dother, reused, scratch);
+  layer.backward(c.bags.view(), dout, reused, scratch);
+  EXPECT_EQ(reused.rows, fresh.rows);
+  ASSERT_EQ(reused.values.size(), fresh.values.size());
+  for (size_t i = 0; i < fresh.values.size(); ++i) EXPECT_EQ(reused.values.data()[i], fresh.values.data()[i]);
+  reused.clear();
+  EXPECT_TRUE(reused.rows.empty());
+  EXPECT_EQ(reused.values.rows(), 0u);
+}
+
+// Bags [begin, end) of `all` as a shard of their own (offsets rebased to start at 0).
+Bags shard_of(const Bags& all, size_t begin, size_t end) {
+  Bags s;
+  const BagBatch v = all.view();
+  const size_t lo = v.bag_begin(begin), hi = end > begin ? v.bag_end(end - 1) : lo;
+  s.ids.assign(all.ids.begin() + lo, all.ids.begin() + hi);
+  if (!all.weights.empty()) s.weights.assign(all.weights.begin() + lo, all.weights.begin() + hi);
+  if (!all.offsets.empty())
+    for (size_t b = begin; b <= end; ++b) s.offsets.push_back(all.offsets[b] - lo);
+  return s;
+}
+
+TEST(EmbeddingBag, ShardedRowGradIsBitIdentical) {
+  uint64_t seed = 70;
+  // A bigger batch with many duplicates so the summation order matters in float.
+  std::vector<BagCase> all = cases();
+  {
+    Rng rng(71);
+    Bags big;
+    big.offsets.push_back(0);
+    for (size_t b = 0; b < 40; ++b) {
+      const size_t n = rng.below(6);
+      for (size_t k = 0; k < n; ++k) {
+        big.ids.push_back(static_cast<uint32_t>(rng.below(9)));
+        big.weights.push_back(2.0f * rng.uniform_float() - 1.0f);
+      }
+      big.offsets.push_back(big.ids.size());
+    }
+    all.push_back({"random 40 bags", 9, 7, Pooling::kMean, big});
+  }
+  for (const auto& c : all) {
+    SCOPED_TRACE(c.name);
+    const EmbeddingBag layer = make_layer(c, seed++);
+    Rng rng(seed * 5);
+    const size_t n = c.bags.count();
+    const Tensor dout = random_tensor(n, c.dim, rng, -3.0f, 3.0f);
+    RowGrad whole;
+    RowGradScratch scratch;
+    layer.backward(c.bags.view(), dout, whole, scratch);
+    for (size_t parts : {2, 3}) {
+      std::vector<Bags> owned;
+      for (size_t s = 0; s < parts; ++s) owned.push_back(shard_of(c.bags, n * s / parts, n * (s + 1) / parts));
+      std::vector<BagBatch> shards;
+      std::vector<ConstMatrixView> douts;
+      for (size_t s = 0; s < parts; ++s) {
+        shards.push_back(owned[s].view());
+        douts.push_back(dout.view().rows_slice(n * s / parts, n * (s + 1) / parts - n * s / parts));
+      }
+      RowGrad sharded;
+      build_row_grad(shards, douts, c.pooling, sharded, scratch);
+      EXPECT_EQ(sharded.rows, whole.rows) << parts << " shards";
+      ASSERT_EQ(sharded.values.size(), whole.values.size()) << parts << " shards";
+      for (size_t i = 0; i < whole.values.size(); ++i)
+        EXPECT_EQ(sharded.values.data()[i], whole.values.data()[i]) << parts << " shards, element " << i;
+    }
+  }
+}
+
+// A window of bags [begin, end) that views the batch's memory: offsets keep their absolute
+// values (they need not start at 0), ids and weights are the matching sub-spans.
+BagBatch window_of(const Bags& all, size_t begin, size_t end) {
+  const BagBatch v = all.view();
+  const size_t lo = v.bag_begin(begin), hi = end > begin ? v.bag_end(end - 1) : lo;
+  BagBatch w;
+  w.ids = v.ids.subspan(lo, hi - lo);
+  if (!v.weights.empty()) w.weights = v.weights.subspan(lo, hi - lo);
+  if (!v.offsets.empty()) w.offsets = v.offsets.subspan(begin, end - begin + 1);
+  return w;
+}
+
+TEST(EmbeddingBag, WindowsOfABatchNeedNoRebasedOffsets) {
+  uint64_t seed = 90;
+  for (const auto& c : cases()) {
+    if (c.bags.offsets.empty() || c.bags.count() < 3) continue;
+    SCOPED_TRACE(c.name);
+    const EmbeddingBag layer = make_layer(c, seed++);
+    const size_t n = c.bags.count();
+    Tensor whole_out(n, c.dim);
+    layer.forward(c.bags.view(), whole_out);
+    Rng rng(seed);
+    const Tensor dout = random_tensor(n, c.dim, rng);
+    RowGrad whole, windowed;
+    RowGradScratch scratch;
+    layer.backward(c.bags.view(), dout, whole, scratch);
+    const size_t cut1 = 1, cut2 = n - 1;  // windows [0,1) [1,n-1) [n-1,n): inner offsets start > 0
+    std::vector<BagBatch> shards = {window_of(c.bags, 0, cut1), window_of(c.bags, cut1, cut2),
+                                    window_of(c.bags, cut2, n)};
+    std::vector<ConstMatrixView> douts = {dout.view().rows_slice(0, cut1), dout.view().rows_slice(cut1, cut2 - cut1),
+                                          dout.view().rows_slice(cut2, n - cut2)};
+    size_t row = 0;
+    for (const BagBatch& w : shards) {
+      Tensor out(w.bags(), c.dim);
+      layer.forward(w, out);
+      for (size_t b = 0; b < w.bags(); ++b, ++row)
+        for (size_t j = 0; j < c.dim; ++j) EXPECT_EQ(out.at(b, j), whole_out.at(row, j)) << "bag " << row;
+    }
+    build_row_grad(shards, douts, c.pooling, windowed, scratch);
+    EXPECT_EQ(windowed.rows, whole.rows);
+    ASSERT_EQ(windowed.values.size(), whole.values.size());
+    for (size_t i = 0; i < whole.values.size(); ++i) EXPECT_EQ(windowed.values.data()[i], whole.values.data()[i]);
+  }
+}
+
+TEST(EmbeddingBag, OutOfRangeIdThrows) {
+  EmbeddingBag layer("emb.C7", 5, 3);
+  Tensor out(2, 3);
+  for (const Bags& bags : {Bags{{1, 5}, {}, {}}, Bags{{1, 2, 9}, {0, 2, 3}, {}}, Bags{{0, 7, 1}, {0, 3, 3}, {}},
+                           Bags{{1, 5}, {}, {1.0f, 2.0f}}}) {
+    try {
+      layer.forward(bags.view(), out);
+      ADD_FAILURE() << "forward accepted an id >= 5";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      EXPECT_NE(std::string(e.what()).find("emb.C7"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(EmbeddingBag, InitAndNames) {
+  EXPECT_EQ(parse_pooling("sum"), Pooling::kSum);
+  EXPECT_EQ(parse_pooling(pooling_name(Pooling::kMean)), Pooling::kMean);
+  EXPECT_THROW(parse_pooling("max"), Error);
+  EXPECT_THROW(EmbeddingBag("e", 0, 4), Error);
+  EXPECT_THROW(EmbeddingBag("e", 4, 0), Error);
+  EmbeddingBag layer("emb.C1", 100, 8);
+  EXPECT_TRUE(layer.table().sparse);
+  EXPECT_EQ(layer.rows(), 100u);
+  EXPECT_EQ(layer.dim(), 8u);
+  Rng rng(1);
+  layer.init(rng, 0.0f);  // default scale 1/sqrt(rows) = 0.1
+  double max_abs = 0.0;
+  for (float w : layer.table().value.span()) max_abs = std::max(max_abs, std::fabs(static_cast<double>(w)));
+  EXPECT_LE(max_abs, 0.1);
+  EXPECT_GT(max_abs, 0.09);
+  layer.init(rng, 0.5f);
+  max_abs = 0.0;
+  for (float w : layer.table().value.span()) max_abs = std::max(max_abs, std::fabs(static_cast<double>(w)));
+  EXPECT_LE(max_abs, 0.5);
+  EXPECT_GT(max_abs, 0.45);
+}
+
+}  // namespace
+}  // namespace reco::nn
