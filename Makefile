@@ -19,14 +19,16 @@ demo: build
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
-# Parser and container tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Parser, container, neural-engine, optimizer and metric tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan: setup
 	cmake --preset asan-ubsan >/dev/null
 	cmake --build build-asan -j $(JOBS)
-	ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L 'core|data|features'
+	ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L 'core|data|features|nn|optim|eval'
 
 bench: build
+	bash scripts/setup.sh --bench-deps
 	bash bench/run_ingest_bench.sh
+	bash bench/run_dlrm_bench.sh
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan build-debug

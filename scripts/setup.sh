@@ -2,6 +2,7 @@
 # Installs every Debian package reco needs (idempotent, non-interactive), then builds Release.
 #   scripts/setup.sh            install missing packages + configure + build
 #   scripts/setup.sh --deps     install packages only
+#   scripts/setup.sh --bench-deps  also the peers the benchmarks run (PyTorch, OpenBLAS as libblas)
 #   BUILD_DIR=build-x scripts/setup.sh   another build directory
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +15,14 @@ PACKAGES=(
   libopenblas-dev libeigen3-dev
   libhnswlib-dev libxgboost-dev libcpp-httplib-dev librocksdb-dev
   libopenmpi-dev openmpi-bin
-  python3 python3-pandas
+  python3 python3-numpy python3-pandas python3-sklearn
 )
+# Peers for bench/ only (not needed to build or test): PyTorch, and OpenBLAS registered as
+# the system libblas.so.3 so Debian's torch does not fall back to reference BLAS
+# (shared/docs/measuring.md).
+if [ "${1:-}" = "--bench-deps" ]; then
+  PACKAGES+=(python3-torch libopenblas0-pthread)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -34,7 +41,7 @@ else
   echo "[setup] all ${#PACKAGES[@]} packages present"
 fi
 
-if [ "${1:-}" = "--deps" ]; then exit 0; fi
+if [ "${1:-}" = "--deps" ] || [ "${1:-}" = "--bench-deps" ]; then exit 0; fi
 
 BUILD_DIR="${BUILD_DIR:-build}"
 JOBS="${JOBS:-$(nproc)}"
