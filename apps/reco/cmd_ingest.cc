@@ -1,5 +1,8 @@
 // reco ingest — CSV/TSV/edge lists (plain or gzip) into a columnar dataset file, by a built-in
 // preset (--format) or a TOML schema (--schema). Strict by default; --on-error=skip counts.
+// --reference TRAIN.dataset: apply mode (reco/data/ingest.h) — encode new rows exactly like an
+// existing dataset (its schema unless one is given, vocabularies, hashing, normalizers); labels
+// may be absent or empty (stored as NaN) so rows to score need no label column.
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -16,16 +19,20 @@ namespace reco::cli {
 Action setup_ingest(CLI::App& sub, GlobalOptions& global) {
   struct Opts {
     std::vector<std::string> inputs;
-    std::string format, schema, out, on_error = "strict", split = "none", downsample_label, print_schema;
+    std::string format, schema, out, on_error = "strict", split = "none", downsample_label, print_schema,
+        reference;
     double alpha = 1.0;
     size_t max_examples = 5;
     bool list_formats = false, inspect = false;
   };
   auto o = std::make_shared<Opts>();
-  sub.add_option("inputs", o->inputs, "Input files (same layout; .gz read transparently)");
+  sub.add_option("inputs,-i,--input", o->inputs, "Input files (same layout; .gz read transparently)");
   sub.add_option("-f,--format", o->format, "Built-in layout (see --list-formats)");
   sub.add_option("-s,--schema", o->schema, "TOML schema file describing the columns (docs/formats.md)");
   sub.add_option("-o,--out", o->out, "Output dataset file");
+  sub.add_option("--reference", o->reference,
+                 "Encode like this existing dataset (its schema, vocabularies, hashing, normalizers; "
+                 "missing labels -> NaN)");
   sub.add_option("--on-error", o->on_error, "strict: stop at the first bad row; skip: count and continue")
       ->capture_default_str();
   sub.add_option("--max-error-examples", o->max_examples, "Bad rows quoted in skip mode")->capture_default_str();
@@ -49,16 +56,23 @@ Action setup_ingest(CLI::App& sub, GlobalOptions& global) {
     }
     RECO_CHECK(!o->inputs.empty()) << "no input files given";
     RECO_CHECK(!o->out.empty()) << "--out is required";
-    RECO_CHECK(o->format.empty() != o->schema.empty()) << "give exactly one of --format and --schema";
+    if (o->reference.empty()) {
+      RECO_CHECK(o->format.empty() != o->schema.empty()) << "give exactly one of --format and --schema";
+    } else {
+      RECO_CHECK(o->format.empty() || o->schema.empty())
+          << "give at most one of --format and --schema (with --reference, default: the reference's)";
+    }
     IngestOptions opt;
     opt.inputs = o->inputs;
     if (!o->format.empty()) {
       opt.schema = preset_schema(o->format);
       opt.schema_name = o->format;
-    } else {
+    } else if (!o->schema.empty()) {
       opt.schema = schema_from_file(o->schema);
       opt.schema_name = o->schema;
     }
+    opt.reference = o->reference;
+    opt.allow_missing_labels = !o->reference.empty();
     opt.output = o->out;
     opt.on_error = parse_on_error(o->on_error);
     opt.max_error_examples = o->max_examples;
@@ -82,6 +96,12 @@ Action setup_ingest(CLI::App& sub, GlobalOptions& global) {
         std::fprintf(stderr, "reco:   skipped %llu rows: %s\n", (unsigned long long)count, reason.c_str());
       }
       for (const auto& example : report.error_examples) std::fprintf(stderr, "reco:   e.g. %s\n", example.c_str());
+      for (const auto& [column, count] : report.oov) {
+        if (count > 0) {
+          std::fprintf(stderr, "reco:   %s: %llu values not in the reference vocabulary (id 0)\n", column.c_str(),
+                       (unsigned long long)count);
+        }
+      }
     }
     if (o->inspect) std::fputs(format_dataset_summary(summarize_dataset(Dataset::open(o->out), opt.ctx)).c_str(), stdout);
     return 0;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
 #include "reco/core/error.h"
 #include "reco/core/progress.h"
@@ -69,8 +70,9 @@ nlohmann::json label_details(const OutputColumn& out, const Schema& schema,
     d["derived_from"] = schema.labels[out.derived].from;
   } else {
     rule = &schema.columns[out.spec].label;
-    d["source"] = names[out.input];
+    if (out.input >= 0) d["source"] = names[out.input];
   }
+  if (out.input < 0) d["absent"] = true;  // not in the input: every value is NaN
   if (!rule->positive.empty()) d["positive"] = rule->positive;
   if (!rule->negative.empty()) d["negative"] = rule->negative;
   if (!rule->domain.empty()) d["domain"] = rule->domain;
@@ -78,13 +80,126 @@ nlohmann::json label_details(const OutputColumn& out, const Schema& schema,
   return d;
 }
 
+// Apply mode: how the reference dataset encoded one output column.
+struct ReferenceColumn {
+  const ColumnInfo* info = nullptr;
+  std::optional<Normalizer> normalizer;  ///< dense columns
+};
+
+std::string column_names(const std::vector<ColumnInfo>& columns) {
+  std::string out;
+  for (const ColumnInfo& c : columns) out += (out.empty() ? "'" : ", '") + c.name + "'";
+  return out;
+}
+
+// The schema the reference was ingested with (ingest records its TOML in meta.extra).
+Schema reference_schema(const Dataset& ref) {
+  const nlohmann::json& extra = ref.extra();
+  if (!extra.contains("schema_toml") || !extra["schema_toml"].is_string() ||
+      extra["schema_toml"].get<std::string>().empty()) {
+    RECO_THROW(ErrorCode::kInvalidArgument)
+        << ref.path() << ": reference dataset records no schema (meta.extra.schema_toml); "
+        << "give the schema explicitly (--schema or --format)";
+  }
+  std::string source = extra.value("schema_source", ref.path() + ":schema_toml");
+  return parse_schema(extra["schema_toml"].get<std::string>(), source);
+}
+
+// Checks that the parser's outputs are exactly the reference's columns, binds vocab and
+// identity columns to the reference encoding, and returns the write order (output indices in
+// reference column order) plus, per output, its reference column.
+std::vector<ReferenceColumn> bind_reference(RowParser& parser, const Dataset& ref,
+                                            std::vector<size_t>& order) {
+  const std::string& path = ref.path();
+  auto& outputs = parser.outputs();
+  std::vector<ReferenceColumn> bound(outputs.size());
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    OutputColumn& out = outputs[i];
+    if (!ref.has(out.name)) {
+      RECO_THROW(ErrorCode::kInvalidArgument)
+          << "column '" << out.name << "' is not in the reference dataset " << path
+          << " (its columns: " << column_names(ref.columns()) << ")";
+    }
+    const ColumnInfo& rc = ref.column(out.name);
+    bound[i].info = &rc;
+    const ColumnStorage storage = storage_for(out.role);
+    if (rc.role != out.role || rc.storage != storage) {
+      RECO_THROW(ErrorCode::kInvalidArgument)
+          << "column '" << out.name << "': the new rows give role " << column_role_name(out.role)
+          << " (" << column_storage_name(storage) << ") but the reference dataset " << path
+          << " has " << column_role_name(rc.role) << " (" << column_storage_name(rc.storage)
+          << ")";
+    }
+    if (out.role == ColumnRole::kDense) {
+      if (!rc.details.contains("normalizer")) {
+        RECO_THROW(ErrorCode::kInvalidArgument)
+            << "column '" << out.name << "': the reference dataset " << path
+            << " stores no fitted normalizer (details.normalizer)";
+      }
+      bound[i].normalizer = Normalizer::from_json(rc.details["normalizer"]);
+    }
+    if (storage != ColumnStorage::kU32 && storage != ColumnStorage::kMultiHotU32) continue;
+    const std::string_view encoding = encoding_name(out.encoding);
+    if (rc.encoding != encoding) {
+      RECO_THROW(ErrorCode::kInvalidArgument)
+          << "column '" << out.name << "': the new rows use encoding " << encoding
+          << " but the reference dataset " << path << " used " << rc.encoding;
+    }
+    switch (out.encoding) {
+      case Encoding::kVocab:
+        if (!ref.has_vocabulary(out.name)) {
+          RECO_THROW(ErrorCode::kInvalidArgument)
+              << "column '" << out.name << "': the reference dataset " << path
+              << " stores no vocabulary for it";
+        }
+        out.fixed_vocab = ref.vocabulary(out.name);
+        break;
+      case Encoding::kHash: {
+        const uint64_t seed = rc.details.value("hash_seed", uint64_t{0});
+        if (rc.cardinality != out.buckets || seed != out.seed) {
+          RECO_THROW(ErrorCode::kInvalidArgument)
+              << "column '" << out.name << "': hashing differs from the reference dataset "
+              << path << " (buckets " << out.buckets << ", seed " << out.seed
+              << " vs the reference's " << rc.cardinality << ", " << seed << ")";
+        }
+        break;
+      }
+      case Encoding::kIdentity:
+        out.id_limit = rc.cardinality;
+        break;
+    }
+  }
+  if (ref.columns().size() != outputs.size()) {
+    for (const ColumnInfo& rc : ref.columns()) {
+      if (parser.output_index(rc.name) < 0) {
+        RECO_THROW(ErrorCode::kInvalidArgument)
+            << "reference column '" << rc.name << "' (" << column_role_name(rc.role)
+            << ") of " << path << " is not produced from the new rows"
+            << (rc.role == ColumnRole::kLabel
+                    ? " (rows to score without labels need allow_missing_labels)"
+                    : "");
+      }
+    }
+  }
+  order.clear();
+  for (const ColumnInfo& rc : ref.columns()) {
+    order.push_back(static_cast<size_t>(parser.output_index(rc.name)));
+  }
+  return bound;
+}
+
 // Writes every output column (finalizing vocabularies and normalizers) and frees its builder.
+// `order`: output indices in write order. `refs`: empty, or per output the reference column
+// whose encoding apply mode reuses.
 void write_columns(RowParser& parser, const Schema& schema, DatasetWriter& writer,
+                   const std::vector<size_t>& order, const std::vector<ReferenceColumn>& refs,
                    std::vector<uint32_t>& user_ids, std::vector<int64_t>& timestamps,
                    Vocabulary& user_vocab, bool& have_user_vocab) {
   const auto& names = parser.names();
   bool have_users = false, have_times = false;
-  for (OutputColumn& out : parser.outputs()) {
+  for (size_t index : order) {
+    OutputColumn& out = parser.outputs()[index];
+    const ReferenceColumn* ref = refs.empty() ? nullptr : &refs[index];
     ColumnInfo info;
     info.name = out.name;
     info.role = out.role;
@@ -98,7 +213,8 @@ void write_columns(RowParser& parser, const Schema& schema, DatasetWriter& write
           info.details = label_details(out, schema, names);
         } else if (out.role == ColumnRole::kDense) {
           DenseStats stats = DenseStats::compute(out.f32);
-          Normalizer norm = Normalizer::fit(parse_normalizer_kind(spec->normalizer), stats);
+          Normalizer norm = ref ? *ref->normalizer
+                                : Normalizer::fit(parse_normalizer_kind(spec->normalizer), stats);
           norm.apply(out.f32, out.f32);
           info.details["stats"] = stats.to_json();
           info.details["normalizer"] = norm.to_json();
@@ -127,7 +243,14 @@ void write_columns(RowParser& parser, const Schema& schema, DatasetWriter& write
         std::vector<uint32_t>& ids = out.kind == BuilderKind::kU32 ? out.u32 : out.values;
         info.encoding = std::string(encoding_name(out.encoding));
         std::optional<Vocabulary> vocab;
-        if (out.encoding == Encoding::kVocab) {
+        if (out.encoding == Encoding::kVocab && out.fixed_vocab) {  // apply: ids are final
+          vocab = *out.fixed_vocab;
+          info.cardinality = static_cast<uint32_t>(vocab->size());
+          for (const char* key : {"min_count", "max_size"}) {
+            if (ref->info->details.contains(key)) info.details[key] = ref->info->details[key];
+          }
+          info.details["oov"] = out.oov;
+        } else if (out.encoding == Encoding::kVocab) {
           bool is_id = out.role == ColumnRole::kUserId || out.role == ColumnRole::kItemId ||
                        out.role == ColumnRole::kQueryId;
           uint64_t min_count = is_id ? 1 : spec->min_count;
@@ -145,6 +268,8 @@ void write_columns(RowParser& parser, const Schema& schema, DatasetWriter& write
           info.cardinality = static_cast<uint32_t>(out.buckets);
           info.details["hash_seed"] = out.seed;
           if (out.cross >= 0) info.details["cross"] = schema.crosses[out.cross].columns;
+        } else if (out.id_limit > 0) {  // apply: every id was checked < the reference's
+          info.cardinality = static_cast<uint32_t>(out.id_limit);
         } else {
           info.cardinality = static_cast<uint32_t>(out.max_id + 1);
         }
@@ -196,6 +321,7 @@ nlohmann::json IngestReport::to_json() const {
   j["negatives_seen"] = negatives_seen;
   j["negatives_kept"] = negatives_kept;
   j["rows_written"] = rows_written;
+  if (!oov.empty()) j["oov"] = oov;
   j["bytes_read"] = bytes_read;
   j["text_bytes"] = text_bytes;
   j["parse_seconds"] = parse_seconds;
@@ -209,8 +335,28 @@ IngestReport ingest(const IngestOptions& options) {
   RECO_CHECK(!options.output.empty()) << "ingest needs an output path";
   check_downsample_alpha(options.downsample_alpha);
   const SplitSpec split_spec = SplitSpec::parse(options.split);
-  const Schema& schema = options.schema;
   IngestReport report;
+
+  // Apply mode: only meta and vocabularies of the reference are read, so the O(file) checksum
+  // and id passes are skipped (Vocabulary validates its own arrays).
+  std::optional<Dataset> ref;
+  if (!options.reference.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::exists(options.reference, ec)) {
+      RECO_THROW(ErrorCode::kNotFound) << options.reference << ": reference dataset not found";
+    }
+    ref.emplace(Dataset::open(options.reference, DatasetOpenOptions{false, false}));
+  }
+  const Schema& given = options.schema;
+  const bool schema_given = !given.toml_text.empty() || !given.columns.empty() ||
+                            !given.labels.empty() || !given.crosses.empty();
+  RECO_CHECK(schema_given || ref) << "ingest needs a schema (or a reference dataset)";
+  const Schema schema = schema_given ? given : reference_schema(*ref);
+  std::string schema_name = options.schema_name.empty() ? schema.source : options.schema_name;
+  if (!schema_given) schema_name = ref->extra().value("schema_name", schema.source);
+  const RowParserOptions parser_options{options.allow_missing_labels};
+  std::vector<size_t> order;
+  std::vector<ReferenceColumn> refs;
 
   uint64_t total_bytes = 0;
   for (const auto& path : options.inputs) {
@@ -224,7 +370,8 @@ IngestReport ingest(const IngestOptions& options) {
 
   std::unique_ptr<RowParser> parser;
   if (!schema.format.header) {
-    parser = std::make_unique<RowParser>(schema, schema.format.names, schema.source);
+    parser = std::make_unique<RowParser>(schema, schema.format.names, schema.source,
+                                         parser_options);
   }
   uint64_t valid_rows = 0;
   std::string downsample_label;
@@ -255,7 +402,17 @@ IngestReport ingest(const IngestOptions& options) {
         },
         label);
   };
-  if (parser) install_filter(schema.source);
+  // Called once the parser exists (it needs the header): downsampling filter, then apply-mode
+  // binding, so a column mismatch is reported before any row is parsed.
+  auto prepare = [&](const std::string& where) {
+    install_filter(where);
+    if (ref) {
+      refs = bind_reference(*parser, *ref, order);
+    } else {
+      for (size_t i = 0; i < parser->outputs().size(); ++i) order.push_back(i);
+    }
+  };
+  if (parser) prepare(schema.source);
 
   Progress progress("ingest", total_bytes, options.ctx);
   uint64_t bytes_before = 0;
@@ -288,8 +445,8 @@ IngestReport ingest(const IngestOptions& options) {
         const std::string where = path + ":" + std::to_string(reader.line_number());
         auto names = header_names(schema, line, where);
         if (!parser) {
-          parser = std::make_unique<RowParser>(schema, std::move(names), where);
-          install_filter(where);
+          parser = std::make_unique<RowParser>(schema, std::move(names), where, parser_options);
+          prepare(where);
         } else if (names != parser->names()) {
           RECO_THROW(ErrorCode::kParse) << where << ": header differs from the first input's ("
                                         << options.inputs.front() << ")";
@@ -338,6 +495,9 @@ IngestReport ingest(const IngestOptions& options) {
         << (report.negatives_seen - report.negatives_kept) << " dropped by downsampling)";
   }
   report.rows_written = parser->rows();
+  for (const OutputColumn& out : parser->outputs()) {
+    if (out.fixed_vocab) report.oov[out.name] = out.oov;
+  }
 
   DatasetWriter writer(options.output);
   writer.set_rows(report.rows_written);
@@ -345,7 +505,8 @@ IngestReport ingest(const IngestOptions& options) {
   std::vector<int64_t> timestamps;
   Vocabulary user_vocab;
   bool have_user_vocab = false;
-  write_columns(*parser, schema, writer, user_ids, timestamps, user_vocab, have_user_vocab);
+  write_columns(*parser, schema, writer, order, refs, user_ids, timestamps, user_vocab,
+                have_user_vocab);
   if (split_spec.kind != SplitKind::kNone) {
     auto split = make_split(split_spec, report.rows_written, derive_seed(options.ctx.seed, 0x5B117),
                             timestamps, user_ids, have_user_vocab ? &user_vocab : nullptr);
@@ -355,7 +516,7 @@ IngestReport ingest(const IngestOptions& options) {
 
   nlohmann::json extra;
   extra["sources"] = options.inputs;
-  extra["schema_name"] = options.schema_name.empty() ? schema.source : options.schema_name;
+  extra["schema_name"] = schema_name;
   extra["schema_source"] = schema.source;
   extra["schema_toml"] = schema.toml_text;
   extra["ingest"] = report.to_json();
@@ -365,6 +526,8 @@ IngestReport ingest(const IngestOptions& options) {
                            {"kept", report.negatives_kept}};
   extra["split"] = split_spec.to_string();
   extra["seed"] = options.ctx.seed;
+  if (ref) extra["reference"] = options.reference;
+  if (options.allow_missing_labels) extra["allow_missing_labels"] = true;
   writer.set_extra(std::move(extra));
   writer.commit();
   report.elapsed_seconds = seconds_since(t0);

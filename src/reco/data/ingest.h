@@ -15,6 +15,29 @@
 //   "<file>:<line>:<column>: <field>: expected <what>, got '<text>'";
 // skip mode counts rejected rows per reason and keeps the first `max_error_examples` messages.
 // Nothing is silently dropped: comment, blank and skip_lines lines are counted in the report.
+//
+// Apply mode (IngestOptions::reference = an existing dataset file, typically the training set):
+// new rows are encoded exactly the way the reference was, so a model trained on it can score
+// them. Nothing is refit on the new rows:
+//   - schema: the reference's (meta.extra schema_toml/schema_source) unless the caller gives
+//     one; either way the output columns must equal the reference's as a set (name, role,
+//     storage, encoding, and for hash columns buckets + seed) — kInvalidArgument names the
+//     first column that differs. Columns are written in the reference's order.
+//   - vocab columns: lookup in the reference Vocabulary (written unchanged into the output);
+//     unknown tokens (and tokens the reference dropped by min_count/max_size) get id 0 = OOV,
+//     counted per column in IngestReport::oov and in the column details as "oov".
+//   - hash columns (and crosses): hashing is a pure function of schema buckets + seed, checked
+//     equal to the reference's "hash_seed" and cardinality.
+//   - identity columns keep the reference cardinality; an id >= it is a bad row (RowIssue
+//     reason "id"): strict mode throws kParse naming file:line:column, skip mode drops and
+//     counts the row. Ids are never remapped (0 is a real id under identity encoding).
+//   - dense columns: the reference's fitted normalizer (details.normalizer); details.stats
+//     holds the raw statistics of the new rows.
+//   - no downsampling and no split unless the options ask for them (defaults are off).
+//   - meta.extra.reference = the reference path.
+// Rows to score: allow_missing_labels turns missing label fields into NaN and lets label
+// columns be absent from a headed input (stored as all-NaN label columns with details
+// {"absent": true}); headerless inputs ([format] names) must still have every field.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +60,8 @@ OnError parse_on_error(std::string_view text);
 
 struct IngestOptions {
   std::vector<std::string> inputs;  ///< one or more files with the same layout
+  /// Required unless `reference` is set; with a reference, a default-constructed (empty)
+  /// Schema means "the reference's schema".
   Schema schema;
   std::string schema_name;          ///< preset name or schema path, recorded in the meta
   std::string output;               ///< dataset file to write
@@ -46,6 +71,8 @@ struct IngestOptions {
   std::string downsample_label;     ///< label deciding positive/negative; empty = first label
   std::string split = "none";       ///< SplitSpec text (split.h)
   RunContext ctx;                   ///< seed (downsampling + split), quiet (progress)
+  std::string reference;            ///< apply mode: dataset whose encoding to reuse ("" = off)
+  bool allow_missing_labels = false;  ///< missing/absent labels -> NaN (rows to score)
 };
 
 struct IngestReport {
@@ -61,6 +88,7 @@ struct IngestReport {
   uint64_t negatives_seen = 0;     ///< downsampling: valid rows whose label is 0
   uint64_t negatives_kept = 0;
   uint64_t rows_written = 0;
+  std::map<std::string, uint64_t> oov;  ///< apply mode: vocab column -> values mapped to id 0
   uint64_t bytes_read = 0;         ///< bytes read from disk (compressed size for gzip)
   uint64_t text_bytes = 0;         ///< decompressed bytes parsed
   double parse_seconds = 0;
@@ -70,7 +98,8 @@ struct IngestReport {
 };
 
 /// Runs the pipeline above. Throws reco::Error (kParse for bad input in strict mode, kNotFound
-/// for missing inputs, kInvalidArgument for bad options).
+/// for missing inputs or reference, kInvalidArgument for bad options or a reference whose
+/// columns do not match).
 IngestReport ingest(const IngestOptions& options);
 
 }  // namespace reco

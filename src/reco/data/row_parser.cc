@@ -65,6 +65,14 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+// Commit-time id of a vocab token: provisional (building) or final by lookup (apply mode).
+uint32_t vocab_id(OutputColumn& out, std::string_view token) {
+  if (!out.fixed_vocab) return out.vocab.add(token);
+  const uint32_t id = out.fixed_vocab->lookup(token);
+  if (id == Vocabulary::kOov) ++out.oov;
+  return id;
+}
+
 }  // namespace
 
 namespace {
@@ -116,10 +124,12 @@ bool parse_timestamp(std::string_view text, const std::string& format, std::stri
   return true;
 }
 
-RowParser::RowParser(const Schema& schema, std::vector<std::string> names, std::string_view where)
+RowParser::RowParser(const Schema& schema, std::vector<std::string> names, std::string_view where,
+                     RowParserOptions options)
     : schema_(schema),
       names_(std::move(names)),
-      splitter_(SplitOptions{schema.format.delimiter, schema.format.quote, schema.format.trim}) {
+      splitter_(SplitOptions{schema.format.delimiter, schema.format.quote, schema.format.trim}),
+      allow_missing_labels_(options.allow_missing_labels) {
   std::set<std::string> seen;
   for (const auto& n : names_) {
     if (!seen.insert(n).second) {
@@ -129,6 +139,7 @@ RowParser::RowParser(const Schema& schema, std::vector<std::string> names, std::
   for (const auto& m : schema_.format.missing) {
     if (!m.empty()) missing_is_empty_only_ = false;
   }
+  auto has_input = [&](const std::string& name) { return contains(names_, name); };
   auto input_of = [&](const std::string& name, const char* who) {
     for (size_t i = 0; i < names_.size(); ++i) {
       if (names_[i] == name) return static_cast<int>(i);
@@ -148,8 +159,20 @@ RowParser::RowParser(const Schema& schema, std::vector<std::string> names, std::
     }
   }
   // Every exact [[column]] name must exist (a typo would otherwise silently drop a feature).
+  // Exception: with allow_missing_labels a label column may be absent (rows to score).
+  auto absent_label = [&](const ColumnSpec& c) {
+    return allow_missing_labels_ && c.role == ColumnRole::kLabel && !c.name.empty() &&
+           !has_input(c.name);
+  };
   for (const ColumnSpec& c : schema_.columns) {
-    if (!c.name.empty()) input_of(c.name, ("[[column]] '" + c.name + "'").c_str());
+    if (c.name.empty() || absent_label(c)) continue;
+    if (c.role == ColumnRole::kLabel && !has_input(c.name)) {
+      RECO_THROW(ErrorCode::kParse)
+          << where << ": label column '" << c.name << "' is not among the input columns ("
+          << names_.size() << " columns: " << join_quoted(names_)
+          << "); rows to score may omit labels with allow_missing_labels";
+    }
+    input_of(c.name, ("[[column]] '" + c.name + "'").c_str());
   }
   auto add_output = [&](int input, int spec) {
     const ColumnSpec& c = schema_.columns[spec];
@@ -175,6 +198,16 @@ RowParser::RowParser(const Schema& schema, std::vector<std::string> names, std::
       add_output(static_cast<int>(i), spec_of[i]);
     }
   }
+  for (size_t s = 0; s < schema_.columns.size(); ++s) {
+    const ColumnSpec& c = schema_.columns[s];
+    if (!absent_label(c)) continue;
+    OutputColumn o;
+    o.name = c.name;
+    o.role = ColumnRole::kLabel;
+    o.kind = BuilderKind::kF32;
+    o.spec = static_cast<int>(s);  // input stays -1: every row gets NaN
+    outputs_.push_back(std::move(o));
+  }
   for (size_t d = 0; d < schema_.labels.size(); ++d) {
     const DerivedLabelSpec& dl = schema_.labels[d];
     OutputColumn o;
@@ -182,7 +215,9 @@ RowParser::RowParser(const Schema& schema, std::vector<std::string> names, std::
     o.role = ColumnRole::kLabel;
     o.kind = BuilderKind::kF32;
     o.derived = static_cast<int>(d);
-    o.input = input_of(dl.from, ("[[label]] '" + dl.name + "'").c_str());
+    if (!(allow_missing_labels_ && !has_input(dl.from))) {
+      o.input = input_of(dl.from, ("[[label]] '" + dl.name + "'").c_str());
+    }
     outputs_.push_back(std::move(o));
   }
   for (size_t i = 0; i < names_.size(); ++i) {
@@ -260,6 +295,13 @@ int RowParser::label_output(std::string_view name) const {
   return -1;
 }
 
+int RowParser::output_index(std::string_view name) const {
+  for (size_t i = 0; i < outputs_.size(); ++i) {
+    if (outputs_[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 bool RowParser::is_missing(std::string_view text) const {
   if (text.empty()) return true;
   if (missing_is_empty_only_) return false;
@@ -269,7 +311,7 @@ bool RowParser::is_missing(std::string_view text) const {
 bool RowParser::parse_label(const LabelRule& rule, const std::string& name, const Field& f,
                             float& value, RowIssue& issue) {
   if (is_missing(f.text)) {
-    if (rule.allow_missing) {
+    if (rule.allow_missing || allow_missing_labels_) {
       value = kNaN;
       return true;
     }
@@ -318,6 +360,12 @@ bool RowParser::parse_id(OutputColumn& out, std::string_view text, const std::st
       int64_t v = 0;
       if (!parse_int64(text, v) || v < 0 || v >= int64_t{0xFFFFFFFF}) {
         return fail(issue, "id", column, name, "a non-negative integer id below 2^32-1", text);
+      }
+      if (out.id_limit > 0 && static_cast<uint64_t>(v) >= out.id_limit) {
+        return fail(issue, "id", column, name,
+                    "an id below the reference dataset's cardinality " +
+                        std::to_string(out.id_limit),
+                    text);
       }
       id = static_cast<uint32_t>(v);
       return true;
@@ -454,6 +502,10 @@ bool RowParser::parse(std::string_view line, RowIssue& issue) {
       out.s_u32 = static_cast<uint32_t>(((t % 86400) + 86400) % 86400 / 3600);
       continue;
     }
+    if (out.input < 0) {  // absent label (allow_missing_labels)
+      out.s_f32 = kNaN;
+      continue;
+    }
     const Field& f = fields_[out.input];
     if (out.derived >= 0) {
       const DerivedLabelSpec& dl = schema_.labels[out.derived];
@@ -483,8 +535,8 @@ void RowParser::commit() {
         out.i64.push_back(out.s_i64);
         break;
       case BuilderKind::kU32: {
-        uint32_t id = out.encoding == Encoding::kVocab && out.cross < 0 ? out.vocab.add(out.s_token)
-                                                                        : out.s_u32;
+        const bool vocab = out.encoding == Encoding::kVocab && out.cross < 0;
+        uint32_t id = vocab ? vocab_id(out, out.s_token) : out.s_u32;
         if (out.encoding == Encoding::kIdentity) {
           out.max_id = std::max<uint64_t>(out.max_id, id);
           out.any_id = true;
@@ -494,7 +546,7 @@ void RowParser::commit() {
       }
       case BuilderKind::kMultiHot: {
         for (size_t k = 0; k < out.s_ids.size(); ++k) {
-          uint32_t id = out.encoding == Encoding::kVocab ? out.vocab.add(out.s_tokens[k])
+          uint32_t id = out.encoding == Encoding::kVocab ? vocab_id(out, out.s_tokens[k])
                                                          : out.s_ids[k];
           if (out.encoding == Encoding::kIdentity) {
             out.max_id = std::max<uint64_t>(out.max_id, id);

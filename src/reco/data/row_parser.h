@@ -18,6 +18,13 @@
 //   position            i32 [rows];  timestamp i64 [rows] (unix seconds)
 // Vocabulary tokens are counted only at commit, so a rejected row does not change counts.
 // Strings are hashed / looked up straight from the line buffer: no allocation per field.
+//
+// Apply mode (ingest --reference): before parsing, the caller may bind an output column to a
+// reference dataset's encoding: `fixed_vocab` makes vocab columns look tokens up (final ids,
+// unknown -> 0 = OOV, counted in `oov`) instead of building a vocabulary, and `id_limit`
+// rejects identity ids >= the reference cardinality (RowIssue reason "id").
+// Missing labels (RowParserOptions::allow_missing_labels): a label whose field is missing, or
+// whose source column is absent from the input (input == -1, an "absent" label), is NaN.
 #pragma once
 
 #include <cstdint>
@@ -52,7 +59,7 @@ struct OutputColumn {
   int spec = -1;           ///< index into schema.columns, -1 for derived labels / crosses
   int derived = -1;        ///< index into schema.labels
   int cross = -1;          ///< index into schema.crosses
-  int input = -1;          ///< source input column (-1 for crosses)
+  int input = -1;          ///< source input column (-1 for crosses and absent labels)
   int hour_of = -1;        ///< hour-of-day column: output index of its timestamp column
   std::vector<int> cross_inputs;  ///< crosses: input column of each crossed name
   uint64_t buckets = 0;    ///< hash / cross
@@ -70,6 +77,11 @@ struct OutputColumn {
   uint64_t max_id = 0;      ///< identity: largest id seen (cardinality = max_id + 1)
   bool any_id = false;
 
+  // Apply mode (see the file comment); set by the caller before the first parse().
+  std::optional<Vocabulary> fixed_vocab;  ///< vocab: final ids by lookup, no building
+  uint64_t id_limit = 0;    ///< identity: ids must be < id_limit (0 = no limit)
+  uint64_t oov = 0;         ///< fixed_vocab: committed values that mapped to id 0
+
   // Per-row staging (valid between parse and commit).
   float s_f32 = 0;
   uint32_t s_u32 = 0;
@@ -80,12 +92,20 @@ struct OutputColumn {
   std::vector<float> s_weights;
 };
 
+struct RowParserOptions {
+  /// Rows to score: a missing label field is NaN (as if allow_missing = true), and a label
+  /// whose source column is not in the input is an absent label (every row NaN) instead of
+  /// an error. Absent [[column]] labels come after the present labels, in schema order.
+  bool allow_missing_labels = false;
+};
+
 class RowParser {
  public:
   /// `names`: the input's column names in file order. Throws kParse (naming `where`, e.g.
   /// "data.csv:1") when a name matches no [[column]] and unmatched = "error", when a
   /// [[label]]/[[cross]] names a column that does not exist, or names repeat.
-  RowParser(const Schema& schema, std::vector<std::string> names, std::string_view where);
+  RowParser(const Schema& schema, std::vector<std::string> names, std::string_view where,
+            RowParserOptions options = {});
 
   /// Parses one data line; on success appends it to the builders (unless `keep` says no)
   /// and returns true. On failure fills `issue` and changes nothing.
@@ -104,6 +124,8 @@ class RowParser {
   const std::vector<OutputColumn>& outputs() const { return outputs_; }
   /// Output index of the label named `name` (empty: the first label), or -1.
   int label_output(std::string_view name) const;
+  /// Output index of the column named `name`, or -1.
+  int output_index(std::string_view name) const;
   /// True when the last successful parse() dropped the row via the row filter.
   bool last_dropped() const { return last_dropped_; }
 
@@ -128,6 +150,7 @@ class RowParser {
   int keep_label_ = -1;
   bool last_dropped_ = false;
   bool missing_is_empty_only_ = true;
+  bool allow_missing_labels_ = false;
 };
 
 /// Parses a number the way the ingester does: std::from_chars, optional leading '+'.
