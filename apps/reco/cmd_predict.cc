@@ -1,15 +1,20 @@
-// reco predict --model M --data D [--out FILE] — scores rows with a saved model and writes
-// "row,prediction" CSV (row = the dataset row index). --data takes a dataset file; CSV rows
-// are first encoded against the training dataset (reco ingest --reference) — see
-// `--csv` below — so ids and normalization match what the model was trained on.
+// reco predict --model M (--data D | --csv FILE) [--out FILE] — scores rows with a saved model
+// and writes "row,prediction" CSV. --data takes a dataset file (row = its row index). --csv
+// takes raw rows in the training data's text layout: they are first encoded against the
+// training dataset (ingest apply mode, data/ingest.h: same vocabularies, hash buckets and
+// normalizers) so ids and dense values match what the model saw; row = the CSV row number.
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "reco/core/error.h"
+#include "reco/data/ingest.h"
 #include "reco/models/model_file.h"
 #include "reco/train/trainer.h"
 #include "split_rows.h"
@@ -17,9 +22,22 @@
 namespace reco::cli {
 
 namespace {
+// A scratch dataset in the temp directory, removed when scoring is done.
+struct TempPath {
+  TempPath()
+      : path((std::filesystem::temp_directory_path() / fmt::format("reco-predict-{}.dataset", ::getpid())).string()) {}
+  ~TempPath() {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+  }
+  std::string path;
+};
+
 struct PredictArgs {
   std::string model;
   std::string data;
+  std::string csv;
+  std::string reference;
   std::string out = "-";
   std::string split = "all";
   bool logits = false;
@@ -29,14 +47,42 @@ struct PredictArgs {
 Action setup_predict(CLI::App& sub, GlobalOptions& global) {
   auto a = std::make_shared<PredictArgs>();
   sub.add_option("--model", a->model, "Model file written by reco train")->required();
-  sub.add_option("--data", a->data, "Dataset file to score")->required();
+  auto* data = sub.add_option("--data", a->data, "Dataset file to score");
+  auto* csv = sub.add_option("--csv", a->csv, "Raw CSV/TSV rows to score (the training data's layout)");
+  data->excludes(csv);
+  sub.add_option("--reference", a->reference,
+                 "Dataset whose encoding --csv rows get (default: the model's training dataset)");
   sub.add_option("--out", a->out, "Output CSV (row,prediction); - = stdout")->capture_default_str();
   sub.add_option("--split", a->split, "train | validation | test | all")->capture_default_str();
   sub.add_flag("--logits", a->logits, "Write raw logits instead of probabilities");
   return [a, &global] {
     RunContext ctx = global.context();
     auto loaded = models::load_model(a->model);
-    Dataset ds = Dataset::open(a->data);
+    RECO_CHECK(!a->data.empty() || !a->csv.empty()) << "reco predict: give --data DATASET or --csv FILE";
+    std::string data_path = a->data;
+    std::unique_ptr<TempPath> encoded;
+    if (!a->csv.empty()) {
+      std::string reference = a->reference;
+      if (reference.empty()) {
+        const auto& d = loaded.extra.value("dataset", nlohmann::json::object());
+        reference = d.value("path", std::string());
+        RECO_CHECK(!reference.empty()) << a->model << " does not record its training dataset: pass --reference";
+      }
+      encoded = std::make_unique<TempPath>();
+      IngestOptions opt;
+      opt.inputs = {a->csv};
+      opt.reference = reference;
+      opt.allow_missing_labels = true;
+      opt.output = encoded->path;
+      opt.ctx = ctx;
+      opt.ctx.quiet = true;
+      const IngestReport report = ingest(opt);
+      if (report.rows_skipped > 0 && !global.quiet)
+        std::fprintf(stderr, "reco predict: %llu rows of %s skipped (see --on-error in reco ingest)\n",
+                     (unsigned long long)report.rows_skipped, a->csv.c_str());
+      data_path = encoded->path;
+    }
+    Dataset ds = Dataset::open(data_path);
     const auto rows = rows_of_split(ds, a->split);
     const bool raw = a->logits || loaded.extra.value("loss", std::string("bce")) == "mse";
     const auto predictions = train::predict_rows(loaded.model, ds, rows, ctx, raw);
