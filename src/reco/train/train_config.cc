@@ -60,7 +60,7 @@ double get_number(const toml::table& t, std::string_view key, const std::string&
 bool get_bool(const toml::table& t, std::string_view key, const std::string& source, bool def) {
   const toml::node* n = t.get(key);
   if (!n) return def;
-  if (auto b = n->value<bool>()) return *b;
+  if (auto b = n->value_exact<bool>()) return *b;  // exact: value<bool>() would accept 0 and 1
   bad(where(source, *n), key, "expected true or false");
 }
 
