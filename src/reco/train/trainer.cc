@@ -226,6 +226,10 @@ TrainReport Trainer::fit(const Dataset& ds, std::span<const uint64_t> train_rows
     bad_epochs = loaded.train_state->value("bad_epochs", 0);
   }
   std::vector<nn::Tensor> best_weights;
+  // A checkpoint holds its own epoch's weights: when that epoch is the best so far, they are
+  // the ones keep_best must return to. (An earlier best epoch's weights are not in the file.)
+  if (!options_.resume.empty() && options_.keep_best && report.best_epoch == first_epoch - 1)
+    best_weights = snapshot(model_);
   std::vector<uint64_t> order(train_rows.begin(), train_rows.end());
   const bool higher = higher_is_better(options_.monitor);
   for (int epoch = first_epoch; epoch <= options_.epochs; ++epoch) {

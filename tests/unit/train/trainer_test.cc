@@ -208,6 +208,52 @@ TEST_F(TrainerTest, EarlyStoppingKeepsTheBestEpoch) {
   EXPECT_EQ(s2.values().at("auc"), r2.epochs.back().metrics.at("auc"));
 }
 
+// keep_best across a resume: when the checkpoint's epoch is the best so far, the resumed
+// run must still end on those weights if no later epoch beats it.
+TEST_F(TrainerTest, ResumeKeepsTheBestEpochOfTheCheckpoint) {
+  RandomDatasetSpec spec = small_spec(3000, 8);
+  spec.label_mode = LabelMode::kRate;  // AUC wanders: the best epoch is rarely the last
+  const std::string noise = dir_.file("noise.dataset");
+  generate(spec, noise);
+  Dataset ds = Dataset::open(noise);
+  const auto train = split_rows(ds, 0);
+  const auto valid = split_rows(ds, 1);
+  TrainOptions o = adagrad_options(6);
+  o.optimizer.schedule.base = 0.2f;
+  o.keep_best = true;
+  o.checkpoint = dir_.file("ckpt.model");
+  const std::string saved = dir_.file("best.model");
+
+  models::CtrModel straight(small_dlrm(), models::resolve_features({}, ds));
+  straight.init(3);
+  Trainer t1(straight, o, quiet_ctx(1, 3));
+  // First pass: find the best epoch (no copies yet).
+  TrainReport first = t1.fit(ds, train, valid);
+  const int best = first.best_epoch;
+  ASSERT_LT(best, 6) << "this draw's best epoch is the last one; pick another seed";
+
+  // Second, identical run that keeps the checkpoint of the best epoch.
+  models::CtrModel again(small_dlrm(), models::resolve_features({}, ds));
+  again.init(3);
+  Trainer t2(again, o, quiet_ctx(1, 3));
+  t2.fit(ds, train, valid, [&](const EpochReport& e) {
+    if (e.epoch == best + 1) std::filesystem::copy_file(o.checkpoint, saved);
+  });
+  EXPECT_TRUE(bit_identical(weights_of(straight), weights_of(again)));
+  ASSERT_TRUE(std::filesystem::exists(saved));
+
+  TrainOptions r = o;
+  r.checkpoint = "";
+  r.resume = saved;
+  models::CtrModel resumed(small_dlrm(), models::resolve_features({}, ds));
+  resumed.init(99);
+  Trainer t3(resumed, r, quiet_ctx(1, 3));
+  TrainReport rep = t3.fit(ds, train, valid);
+  EXPECT_EQ(rep.best_epoch, best);
+  EXPECT_TRUE(bit_identical(weights_of(straight), weights_of(resumed)))
+      << "the resumed run did not end on the best epoch's weights";
+}
+
 TEST_F(TrainerTest, MaxStepsStopsTraining) {
   Dataset ds = Dataset::open(path_);
   TrainOptions o = adagrad_options(3);
