@@ -80,6 +80,27 @@ TEST_F(ModelFileTest, RoundTripScoresBitIdentically) {
   }
 }
 
+// Scores do not depend on how rows are batched or sharded beyond float rounding (BLAS may
+// sum in another order for another batch shape, so this is not bit for bit).
+TEST_F(ModelFileTest, ScoresAgreeAcrossBatchSizesAndThreads) {
+  Dataset ds = Dataset::open(data_);
+  std::vector<uint64_t> rows;
+  for (uint64_t i = 0; i < ds.rows(); i += 3) rows.push_back(i);
+  CtrModel model = trained(ModelKind::kDlrm, ds);
+  const auto base = train::predict_rows(model, ds, rows, quiet_ctx(1, 1), true);
+  double worst = 0.0;
+  for (int threads : {1, 3})
+    for (size_t batch : {1, 7, 97, 4096}) {
+      const auto other = train::predict_rows(model, ds, rows, quiet_ctx(threads, 1), true, batch);
+      ASSERT_EQ(other.size(), base.size());
+      for (size_t i = 0; i < base.size(); ++i) {
+        ASSERT_NEAR(other[i], base[i], 1e-5) << "row " << rows[i] << ", threads " << threads << ", batch " << batch;
+        worst = std::max(worst, static_cast<double>(std::abs(other[i] - base[i])));
+      }
+    }
+  ::testing::Test::RecordProperty("max_abs_logit_diff", std::to_string(worst));
+}
+
 TEST_F(ModelFileTest, CorruptByteIsRejected) {
   Dataset ds = Dataset::open(data_);
   CtrModel model = trained(ModelKind::kDlrm, ds);
