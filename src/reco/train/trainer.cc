@@ -241,6 +241,11 @@ TrainReport Trainer::fit(const Dataset& ds, std::span<const uint64_t> train_rows
       Rng rng(derive_seed(ctx_.seed, 0x65706f6368ULL + epoch));
       for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
     }
+    // Dropout streams too are seeded per epoch, so a resumed run draws the same masks.
+    for (size_t w = 0; w < impl_->dropout_rng.size(); ++w) {
+      const uint64_t stream = derive_seed(ctx_.seed, 0x64726f70ULL + w);
+      impl_->dropout_rng[w] = Rng(derive_seed(stream, static_cast<uint64_t>(epoch)));
+    }
     EpochReport er;
     er.epoch = epoch;
     double loss_sum = 0.0;

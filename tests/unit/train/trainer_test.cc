@@ -118,8 +118,12 @@ TEST_F(TrainerTest, ShardedStepMatchesOneThread) {
   }
 }
 
-TEST_F(TrainerTest, ResumeFromCheckpointEqualsStraightRun) {
+class ResumeTest : public TrainerTest, public ::testing::WithParamInterface<float> {};
+
+TEST_P(ResumeTest, FromCheckpointEqualsStraightRun) {
   Dataset ds = Dataset::open(path_);
+  models::ModelSpec spec = small_dlrm();
+  spec.dropout = GetParam();  // with dropout, the resumed run must draw the same masks
   const auto train = split_rows(ds, 0);
   const auto valid = split_rows(ds, 1);
   TrainOptions o = adagrad_options(2);
@@ -128,7 +132,7 @@ TEST_F(TrainerTest, ResumeFromCheckpointEqualsStraightRun) {
   o.checkpoint = dir_.file("ckpt.model");
   const std::string epoch1 = dir_.file("epoch1.model");
 
-  models::CtrModel straight(small_dlrm(), models::resolve_features({}, ds));
+  models::CtrModel straight(spec, models::resolve_features({}, ds));
   straight.init(5);
   {
     Trainer trainer(straight, o, quiet_ctx(1, 5));
@@ -146,7 +150,7 @@ TEST_F(TrainerTest, ResumeFromCheckpointEqualsStraightRun) {
   TrainOptions r = o;
   r.checkpoint = "";
   r.resume = epoch1;
-  models::CtrModel resumed(small_dlrm(), models::resolve_features({}, ds));
+  models::CtrModel resumed(spec, models::resolve_features({}, ds));
   resumed.init(999);  // weights come from the checkpoint
   Trainer trainer(resumed, r, quiet_ctx(1, 5));
   auto report = trainer.fit(ds, train, valid);
@@ -158,6 +162,8 @@ TEST_F(TrainerTest, ResumeFromCheckpointEqualsStraightRun) {
   auto last = models::load_model(o.checkpoint);
   EXPECT_TRUE(bit_identical(weights_of(last.model), weights_of(straight)));
 }
+
+INSTANTIATE_TEST_SUITE_P(Dropout, ResumeTest, ::testing::Values(0.0f, 0.2f));
 
 // Labels independent of the features: validation AUC wanders around 0.5, so with patience 1
 // an epoch without improvement comes early and keep_best must restore the best epoch.
