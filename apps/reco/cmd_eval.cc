@@ -49,12 +49,7 @@ Action setup_eval(CLI::App& sub, GlobalOptions& global) {
     models::check_features(features, ds, /*require_label=*/true);
     const bool regression = loaded.extra.value("loss", std::string("bce")) == "mse";
     const auto predictions = train::predict_rows(loaded.model, ds, rows, ctx, regression);
-    eval::MetricSet set(a->metrics);
-    const auto labels = ds.f32(features.label);
-    std::span<const float> weights;
-    if (!features.weight.empty()) weights = ds.f32(features.weight);
-    for (size_t i = 0; i < rows.size(); ++i)
-      set.add(predictions[i], labels[rows[i]], weights.empty() ? 1.0 : weights[rows[i]]);
+    const eval::MetricSet set = train::evaluate_predictions(a->metrics, predictions, ds, features, rows);
     nlohmann::json out = set.to_json();
     out["model"] = a->model;
     out["data"] = a->data;

@@ -97,7 +97,8 @@ void build_row_grad(std::span<const BagBatch> shards, std::span<const ConstMatri
   grad.values.resize(unique, dim, /*zero=*/true);
   // Map a running position back to (shard, bag, weight scale). Shards are few; the bag of
   // an id is found by binary search in the shard's offsets.
-  std::vector<size_t> shard_start(shards.size() + 1, 0);
+  auto& shard_start = scratch.shard_start;
+  shard_start.assign(shards.size() + 1, 0);
   for (size_t s = 0; s < shards.size(); ++s) shard_start[s + 1] = shard_start[s] + shards[s].ids.size();
   size_t u = static_cast<size_t>(-1);
   uint64_t prev_row = UINT64_MAX;

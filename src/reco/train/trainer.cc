@@ -175,22 +175,23 @@ std::vector<float> predict_rows(const models::CtrModel& model, const Dataset& da
   return out;
 }
 
+eval::MetricSet evaluate_predictions(const std::vector<std::string>& metrics, std::span<const float> predictions,
+                                     const Dataset& dataset, const models::FeatureMap& features,
+                                     std::span<const uint64_t> rows) {
+  eval::MetricSet set(metrics);
+  const auto labels = dataset.f32(features.label);
+  std::span<const float> weights;
+  if (!features.weight.empty()) weights = dataset.f32(features.weight);
+  for (size_t i = 0; i < rows.size(); ++i)
+    set.add(predictions[i], labels[rows[i]], weights.empty() ? 1.0 : weights[rows[i]]);
+  return set;
+}
+
 std::vector<float> Trainer::predict(const Dataset& dataset, std::span<const uint64_t> rows) {
   return predict_rows(model_, dataset, rows, ctx_, options_.loss == nn::LossKind::kMse, options_.eval_batch_size);
 }
 
 namespace {
-std::map<std::string, double> evaluate(const std::vector<std::string>& names, std::span<const float> predictions,
-                                       const Dataset& ds, const models::FeatureMap& features,
-                                       std::span<const uint64_t> rows) {
-  eval::MetricSet set(names);
-  const auto labels = ds.f32(features.label);
-  std::span<const float> weights;
-  if (!features.weight.empty()) weights = ds.f32(features.weight);
-  for (size_t i = 0; i < rows.size(); ++i)
-    set.add(predictions[i], labels[rows[i]], weights.empty() ? 1.0 : weights[rows[i]]);
-  return set.values();
-}
 
 std::vector<nn::Tensor> snapshot(models::CtrModel& model) {
   std::vector<nn::Tensor> out;
@@ -268,7 +269,7 @@ TrainReport Trainer::fit(const Dataset& ds, std::span<const uint64_t> train_rows
     er.samples_per_second = er.seconds > 0 ? er.samples / er.seconds : 0.0;
     if (evaluating) {
       auto predictions = predict(ds, eval_rows);
-      er.metrics = evaluate(options_.metrics, predictions, ds, model_.features(), eval_rows);
+      er.metrics = evaluate_predictions(options_.metrics, predictions, ds, model_.features(), eval_rows).values();
       const double value = er.metrics.at(options_.monitor);
       const bool improved = std::isnan(best) || (higher ? value > best : value < best);
       if (improved) {

@@ -35,6 +35,7 @@
 #include "reco/core/rng.h"
 #include "reco/core/thread_pool.h"
 #include "reco/data/dataset.h"
+#include "reco/eval/metric_set.h"
 #include "reco/models/ctr_model.h"
 #include "reco/nn/loss.h"
 #include "reco/optim/optimizer.h"
@@ -114,5 +115,11 @@ class Trainer {
 std::vector<float> predict_rows(const models::CtrModel& model, const Dataset& dataset,
                                 std::span<const uint64_t> rows, const RunContext& ctx, bool raw_logits = false,
                                 size_t batch_size = 4096);
+
+/// Metrics of `predictions` (one per entry of `rows`) against the label (and sample weight,
+/// if the feature map has one) of those dataset rows.
+eval::MetricSet evaluate_predictions(const std::vector<std::string>& metrics, std::span<const float> predictions,
+                                     const Dataset& dataset, const models::FeatureMap& features,
+                                     std::span<const uint64_t> rows);
 
 }  // namespace reco::train
