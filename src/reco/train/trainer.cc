@@ -59,6 +59,9 @@ struct Trainer::Impl {
   std::vector<Rng> dropout_rng;
   std::vector<nn::RowGrad> row_grads;             // one per table
   std::vector<nn::RowGradScratch> scratch;        // one per worker
+  // Per worker: the shards of the table it is coalescing (one entry per worker's shard).
+  std::vector<std::vector<nn::BagBatch>> shard_bags;
+  std::vector<std::vector<nn::ConstMatrixView>> shard_douts;
   std::vector<size_t> dense_slots, table_slots;
   std::vector<nn::Parameter*> dense_params;
 };
@@ -81,6 +84,8 @@ Trainer::Trainer(models::CtrModel& model, TrainOptions options, RunContext ctx)
   for (int i = 0; i < w; ++i) impl_->dropout_rng.emplace_back(derive_seed(ctx_.seed, 0x64726f70ULL + i));
   impl_->row_grads.resize(model_.table_count());
   impl_->scratch.resize(w);
+  impl_->shard_bags.assign(w, std::vector<nn::BagBatch>(w));
+  impl_->shard_douts.assign(w, std::vector<nn::ConstMatrixView>(w));
 }
 
 Trainer::~Trainer() = default;
@@ -131,19 +136,19 @@ double Trainer::step(const models::Batch& b) {
       optimizer_->update_dense(s.dense_slots[i], g0, lo, hi);
     }
     // Sparse: table k belongs to worker k mod N; its rows come from every shard.
-    nn::BagBatch shards[64];
-    nn::ConstMatrixView douts[64];
+    std::vector<nn::BagBatch>& shards = s.shard_bags[w];
+    std::vector<nn::ConstMatrixView>& douts = s.shard_douts[w];
     for (size_t k = w; k < tables; k += workers) {
       const size_t f = model_.table_feature(k);
       size_t used = 0;
-      for (int v = 0; v < workers && v < 64; ++v) {
+      for (int v = 0; v < workers; ++v) {
         auto [lo, hi] = ThreadPool::share(b.size, v, workers);
         if (lo == hi) continue;
         shards[used] = b.sparse[f].bags().slice(lo, hi);
         douts[used] = model_.table_dout(s.ws[v], k);
         ++used;
       }
-      nn::build_row_grad({shards, used}, {douts, used}, model_.pooling(), s.row_grads[k], s.scratch[w]);
+      nn::build_row_grad({shards.data(), used}, {douts.data(), used}, model_.pooling(), s.row_grads[k], s.scratch[w]);
       optimizer_->update_rows(s.table_slots[k], s.row_grads[k]);
     }
   });
