@@ -26,6 +26,7 @@ static const std::vector<Command>& command_table() {
       {"ingest", "Read CSV/TSV/edge lists into a columnar dataset file", setup_ingest},
       {"inspect", "Describe a reco artifact (dataset: schema, rows, label rates, statistics)", setup_inspect},
       {"gen", "Generate synthetic datasets", setup_gen},
+      {"samples", "Build training samples from event logs (engagement: per user-item multi-label rows)", setup_samples},
       {"train", "Train a ranking model (DLRM, MLP, wide & deep, LR) from a TOML config", setup_train},
       {"eval", "Metrics of a saved model on a dataset split", setup_eval},
       {"predict", "Score dataset rows with a saved model", setup_predict},
