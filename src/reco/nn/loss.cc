@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "reco/core/error.h"
+#include "reco/nn/activation.h"
 
 namespace reco::nn {
 
@@ -48,6 +49,77 @@ double bce_with_logits(std::span<const float> logits, std::span<const float> lab
     dlogits[i] = (p - y) * w * grad_scale;
   }
   return total;
+}
+
+namespace {
+// log(sigmoid(z)) = -softplus(-z), stable for any z.
+inline double log_sigmoid(double z) { return z >= 0 ? -std::log1p(std::exp(-z)) : z - std::log1p(std::exp(z)); }
+// log(1 - exp(a)) for a <= 0 (Maechler's two branches keep full precision near 0 and -inf).
+inline double log1mexp(double a) { return a > -0.6931471805599453 ? std::log(-std::expm1(a)) : std::log1p(-std::exp(a)); }
+}  // namespace
+
+void multitask_bce_with_logits(ConstMatrixView logits, std::span<const float> labels, std::span<const float> weights,
+                               bool chain, std::span<const float> task_scale, std::span<double> task_loss,
+                               MatrixView dlogits) {
+  const size_t n = logits.rows, tasks = logits.cols;
+  RECO_ASSERT(labels.size() == n * tasks && dlogits.rows == n && dlogits.cols == tasks);
+  RECO_ASSERT(weights.empty() || weights.size() == n);
+  RECO_ASSERT(task_scale.size() == tasks && task_loss.size() == tasks);
+  std::fill(task_loss.begin(), task_loss.end(), 0.0);
+  if (!chain) {
+    for (size_t r = 0; r < n; ++r) {
+      const float w = weight_at(weights, r);
+      const float* z = logits.row(r);
+      const float* y = labels.data() + r * tasks;
+      float* g = dlogits.row(r);
+      for (size_t t = 0; t < tasks; ++t) {
+        if (std::isnan(y[t])) {
+          g[t] = 0.0f;
+          continue;
+        }
+        task_loss[t] += w * (std::max(z[t], 0.0f) - z[t] * y[t] + std::log1p(std::exp(-std::fabs(z[t]))));
+        g[t] = (sigmoid(z[t]) - y[t]) * w * task_scale[t];
+      }
+    }
+    return;
+  }
+  for (size_t r = 0; r < n; ++r) {
+    const float w = weight_at(weights, r);
+    const float* z = logits.row(r);
+    const float* y = labels.data() + r * tasks;
+    float* g = dlogits.row(r);
+    std::fill_n(g, tasks, 0.0f);
+    double log_p = 0.0;
+    for (size_t t = 0; t < tasks; ++t) {
+      log_p += log_sigmoid(z[t]);
+      if (std::isnan(y[t])) continue;
+      const double log_1mp = log1mexp(std::min(log_p, -1e-300));
+      task_loss[t] += w * -(y[t] * log_p + (1.0 - y[t]) * log_1mp);
+      // dL/dz_j = [-y + (1-y) p/(1-p)] (1 - s(z_j)) = -y (1-s_j) + (1-y) p (1-s_j)/(1-p).
+      const double p = std::exp(log_p);
+      const double scale = static_cast<double>(w) * task_scale[t];
+      for (size_t j = 0; j <= t; ++j) {
+        const double log_1ms = log_sigmoid(-static_cast<double>(z[j]));
+        const double ratio = std::min(1.0, std::exp(log_1ms - log_1mp));
+        g[j] += static_cast<float>(scale * (-y[t] * std::exp(log_1ms) + (1.0 - y[t]) * p * ratio));
+      }
+    }
+  }
+}
+
+void multitask_probabilities(MatrixView logits, bool chain) {
+  for (size_t r = 0; r < logits.rows; ++r) {
+    float* z = logits.row(r);
+    double log_p = 0.0;
+    for (size_t t = 0; t < logits.cols; ++t) {
+      if (chain) {
+        log_p += log_sigmoid(z[t]);
+        z[t] = static_cast<float>(std::exp(log_p));
+      } else {
+        z[t] = sigmoid(z[t]);
+      }
+    }
+  }
 }
 
 double mse(std::span<const float> predictions, std::span<const float> labels, std::span<const float> weights,

@@ -25,6 +25,26 @@ std::string_view loss_name(LossKind kind);
 double bce_with_logits(std::span<const float> logits, std::span<const float> labels, std::span<const float> weights,
                        float grad_scale, std::span<float> dlogits);
 
+/// Binary cross-entropy over T task columns at once. logits and dlogits are [n, T]; labels
+/// are [n * T] row-major (NaN = this task is masked on this row); weights [n] or empty.
+/// task_scale[t] multiplies task t's gradient (the trainer passes loss_weight / total weight
+/// of task t in the batch); task_loss[t] receives the *unscaled* weighted loss sum of task t.
+///
+/// chain = false: task t's probability is sigmoid(z_t) (independent heads: shared-bottom, MMoE).
+/// chain = true (ESMM / ESM2): p_t = prod_{j<=t} sigmoid(z_j) — the probability of reaching
+///   step t of the funnel (impression -> click -> ... ) over the entire impression space, so
+///   head t's own sigmoid(z_t) is the conditional rate p_t / p_{t-1} (e.g. pCVR). Each labelled
+///   p_t adds -[y log p_t + (1-y) log(1-p_t)], computed in log space: log p_t = sum log s(z_j)
+///   and log(1-p_t) = log1mexp(log p_t); its gradient reaches every z_j, j <= t, as
+///   (p_t - y)/(1 - p_t) * (1 - s(z_j)), evaluated as a ratio bounded by 1 since p_t <= s(z_j).
+void multitask_bce_with_logits(ConstMatrixView logits, std::span<const float> labels, std::span<const float> weights,
+                               bool chain, std::span<const float> task_scale, std::span<double> task_loss,
+                               MatrixView dlogits);
+
+/// Probabilities from [n, T] logits in place: sigmoid per column, or (chain) the running
+/// products p_t = prod_{j<=t} sigmoid(z_j).
+void multitask_probabilities(MatrixView logits, bool chain);
+
 /// 0.5 * (p - y)^2 * w; gradient (p - y) * w * grad_scale.
 double mse(std::span<const float> predictions, std::span<const float> labels, std::span<const float> weights,
            float grad_scale, std::span<float> dpredictions);

@@ -90,6 +90,77 @@ TEST(Loss, BceStaysFiniteAtExtremeLogits) {
   EXPECT_LT(tiny, 1e-20);
 }
 
+// Chained reference: p_t = prod_{j<=t} s(z_j) in long double.
+double chained_reference(const std::vector<float>& z, const std::vector<float>& y, const std::vector<float>& w,
+                         size_t tasks, const std::vector<float>& task_weight, bool chain) {
+  long double total = 0;
+  const size_t n = z.size() / tasks;
+  for (size_t r = 0; r < n; ++r) {
+    long double p = 1.0L;
+    for (size_t t = 0; t < tasks; ++t) {
+      const long double s = 1.0L / (1.0L + std::exp(-static_cast<long double>(z[r * tasks + t])));
+      p = chain ? p * s : s;
+      const float label = y[r * tasks + t];
+      if (std::isnan(label)) continue;
+      total += task_weight[t] * weight_at(w, r) * -(label * std::log(p) + (1.0L - label) * std::log(1.0L - p));
+    }
+  }
+  return static_cast<double>(total);
+}
+
+TEST(Loss, MultitaskBceValueAndGradient) {
+  uint64_t seed = 100;
+  for (bool chain : {false, true}) {
+    for (size_t tasks : {1, 2, 4}) {
+      for (size_t n : {1, 5}) {
+        SCOPED_TRACE(::testing::Message() << "chain " << chain << " tasks " << tasks << " n " << n);
+        Rng rng(seed++);
+        std::vector<float> z = uniform(n * tasks, rng, -3.0f, 3.0f);
+        std::vector<float> y(n * tasks);
+        for (float& v : y) v = rng.uniform_float() < 0.4f ? 1.0f : 0.0f;
+        if (n * tasks > 3) y[2] = kNaN;
+        const std::vector<float> w = uniform(n, rng, 0.5f, 2.0f);
+        const std::vector<float> scale = uniform(tasks, rng, 0.2f, 1.5f);
+        std::vector<double> task_loss(tasks);
+        Tensor dz(n, tasks);
+        multitask_bce_with_logits(ConstMatrixView{z.data(), n, tasks, tasks}, y, w, chain, scale, task_loss, dz);
+        // Unscaled per-task sums add up to the reference with unit task weights.
+        double sum = 0.0;
+        for (double l : task_loss) sum += l;
+        EXPECT_NEAR(sum, chained_reference(z, y, w, tasks, std::vector<float>(tasks, 1.0f), chain), 1e-4 * (1 + sum));
+        std::vector<double> scratch_loss(tasks);
+        Tensor scratch(n, tasks);
+        auto loss = [&] {
+          multitask_bce_with_logits(ConstMatrixView{z.data(), n, tasks, tasks}, y, w, chain, scale, scratch_loss,
+                                    scratch);
+          double total = 0.0;
+          for (size_t t = 0; t < tasks; ++t) total += scale[t] * scratch_loss[t];
+          return total;
+        };
+        EXPECT_TRUE(check_gradient("logits", std::span<float>(z), std::span<const float>(dz.data(), dz.size()), loss));
+      }
+    }
+  }
+}
+
+TEST(Loss, ChainedBceStaysFiniteAndProbabilitiesMultiply) {
+  // Confident logits on both steps of the funnel: losses and gradients stay finite.
+  std::vector<float> z = {40.0f, 40.0f, -40.0f, 30.0f, 40.0f, -40.0f};
+  const std::vector<float> y = {1.0f, 0.0f, 1.0f, 1.0f, 1.0f, 1.0f};
+  std::vector<double> loss(2);
+  Tensor dz(3, 2);
+  multitask_bce_with_logits(ConstMatrixView{z.data(), 3, 2, 2}, y, {}, true, std::vector<float>{1.0f, 1.0f}, loss, dz);
+  for (double l : loss) EXPECT_TRUE(std::isfinite(l));
+  for (size_t i = 0; i < dz.size(); ++i) EXPECT_TRUE(std::isfinite(dz.data()[i])) << i;
+  // Row 0: click and no conversion with p_ctcvr ~ 1: the loss is ~ 40 (its logit's margin).
+  EXPECT_GT(loss[1], 35.0);
+  std::vector<float> p = {0.5f, 1.0f, -1.0f, 2.0f};
+  multitask_probabilities(MatrixView{p.data(), 2, 2, 2}, true);
+  EXPECT_NEAR(p[0], 1.0f / (1.0f + std::exp(-0.5f)), 1e-6);
+  EXPECT_NEAR(p[1], p[0] / (1.0f + std::exp(-1.0f)), 1e-6);
+  EXPECT_NEAR(p[3], p[2] / (1.0f + std::exp(-2.0f)), 1e-6);
+}
+
 TEST(Loss, MseValueAndGradient) {
   uint64_t seed = 20;
   for (size_t n : {1, 5, 13}) {
