@@ -15,8 +15,8 @@ namespace reco {
 namespace {
 
 constexpr std::string_view kForms =
-    "expected none, random:TRAIN,VAL[,TEST], time:TRAIN,VAL[,TEST], user:TRAIN,VAL[,TEST] or "
-    "leave-last-out[:N]";
+    "expected none, random:TRAIN,VAL[,TEST], time:TRAIN,VAL[,TEST], user:TRAIN,VAL[,TEST], "
+    "leave-last-out[:N] or index-mod:N:TRAIN,VAL (row counts out of every N)";
 
 // Uniform [0,1) from the top 53 bits of a hash.
 double unit_from_hash(uint64_t h) { return static_cast<double>(h >> 11) * 0x1.0p-53; }
@@ -62,6 +62,42 @@ void parse_fractions(std::string_view text, std::string_view args, SplitSpec& sp
   }
 }
 
+// Non-negative integer, whole text; false on anything else.
+bool parse_count(std::string_view piece, uint32_t& out) {
+  auto [ptr, ec] = std::from_chars(piece.data(), piece.data() + piece.size(), out);
+  return !piece.empty() && ec == std::errc() && ptr == piece.data() + piece.size();
+}
+
+// "N:a,b" after "index-mod:".
+void parse_index_mod(std::string_view text, std::string_view args, SplitSpec& spec) {
+  const size_t colon = args.find(':');
+  const size_t comma = colon == std::string_view::npos ? std::string_view::npos : args.find(',', colon + 1);
+  uint32_t n = 0, a = 0, b = 0;
+  const bool ok = comma != std::string_view::npos && parse_count(args.substr(0, colon), n) &&
+                  parse_count(args.substr(colon + 1, comma - colon - 1), a) &&
+                  parse_count(args.substr(comma + 1), b);
+  RECO_CHECK(ok) << "split '" << text << "': index-mod needs N:TRAIN,VAL with non-negative integers ("
+                 << kForms << ")";
+  RECO_CHECK(n >= 1) << "split '" << text << "': index-mod modulus N must be at least 1";
+  RECO_CHECK(uint64_t{a} + b <= n) << "split '" << text << "': TRAIN + VAL = " << uint64_t{a} + b
+                                   << " exceeds the modulus " << n;
+  spec.kind = SplitKind::kIndexMod;
+  spec.modulus = n;
+  spec.mod_train = a;
+  spec.mod_validation = b;
+  spec.train = static_cast<double>(a) / n;
+  spec.validation = static_cast<double>(b) / n;
+  spec.test = static_cast<double>(n - a - b) / n;
+}
+
+// Part of row `row` under an index-mod spec.
+SplitPart index_mod_part(uint64_t row, const SplitSpec& s) {
+  const uint64_t r = row % s.modulus;
+  if (r < s.mod_train) return SplitPart::kTrain;
+  if (r < uint64_t{s.mod_train} + s.mod_validation) return SplitPart::kValidation;
+  return SplitPart::kTest;
+}
+
 // Row indices ordered by (timestamp, row index).
 std::vector<uint64_t> time_order(std::span<const int64_t> ts) {
   std::vector<uint64_t> order(ts.size());
@@ -94,6 +130,12 @@ SplitSpec SplitSpec::parse(std::string_view text) {
     }
     return spec;
   }
+  if (head == "index-mod") {
+    RECO_CHECK(colon != std::string_view::npos)
+        << "split '" << text << "' needs N:TRAIN,VAL (" << kForms << ")";
+    parse_index_mod(text, args, spec);
+    return spec;
+  }
   if (head == "random") {
     spec.kind = SplitKind::kRandom;
   } else if (head == "time") {
@@ -114,6 +156,9 @@ std::string SplitSpec::to_string() const {
   switch (kind) {
     case SplitKind::kNone: return "none";
     case SplitKind::kLeaveLastOut: return "leave-last-out:" + std::to_string(last_n);
+    case SplitKind::kIndexMod:
+      return "index-mod:" + std::to_string(modulus) + ":" + std::to_string(mod_train) + "," +
+             std::to_string(mod_validation);
     case SplitKind::kRandom: out << "random:"; break;
     case SplitKind::kTime: out << "time:"; break;
     case SplitKind::kUser: out << "user:"; break;
@@ -139,6 +184,9 @@ std::vector<uint8_t> make_split(const SplitSpec& spec, uint64_t rows, uint64_t s
   const uint64_t split_seed = derive_seed(seed, 0x5b1177);  // purpose tag: splitting
   switch (spec.kind) {
     case SplitKind::kNone: break;
+    case SplitKind::kIndexMod:
+      for (uint64_t r = 0; r < rows; ++r) out[r] = static_cast<uint8_t>(index_mod_part(r, spec));
+      break;
     case SplitKind::kRandom:
       for (uint64_t r = 0; r < rows; ++r) {
         out[r] = static_cast<uint8_t>(part_for(unit_from_hash(hash_u64(r, split_seed)), spec));

@@ -17,6 +17,11 @@
 //                            train. A user always keeps at least one train row: with k
 //                            interactions test gets min(N, k-1) and validation
 //                            min(N, k-1-test). Default N = 1.
+//   "index-mod:10:8,1"       by row index i (among the written rows, in input order):
+//                            i % N < a -> train, a <= i % N < a+b -> validation, else
+//                            test. Deterministic without a seed; the MMoE census
+//                            benchmark's "index % 10 < 8 train, == 8 validation, == 9
+//                            test". Requires N >= 1 and a + b <= N.
 // Fractions: 2 or 3 numbers in [0,1]; with 2 the test fraction is 1 - train - validation;
 // with 3 they must sum to 1 (within 1e-6).
 #pragma once
@@ -33,7 +38,7 @@ namespace reco {
 
 enum class SplitPart : uint8_t { kTrain = 0, kValidation = 1, kTest = 2 };
 
-enum class SplitKind : uint8_t { kNone, kRandom, kTime, kUser, kLeaveLastOut };
+enum class SplitKind : uint8_t { kNone, kRandom, kTime, kUser, kLeaveLastOut, kIndexMod };
 
 struct SplitSpec {
   SplitKind kind = SplitKind::kNone;
@@ -41,6 +46,12 @@ struct SplitSpec {
   double validation = 0.0;
   double test = 0.0;
   uint32_t last_n = 1;  ///< leave-last-out only
+  /// index-mod only: row i -> train if i % modulus < mod_train, validation if below
+  /// mod_train + mod_validation, else test. train/validation/test then hold the exact
+  /// fractions (a/N, b/N, rest) for reports.
+  uint32_t modulus = 0;
+  uint32_t mod_train = 0;
+  uint32_t mod_validation = 0;
 
   /// Throws kInvalidArgument quoting the text and the accepted forms.
   static SplitSpec parse(std::string_view text);

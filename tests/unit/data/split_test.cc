@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "reco/core/error.h"
@@ -127,6 +128,70 @@ TEST(Split, LeaveLastOutOnHandMadeLog) {
   EXPECT_EQ(make_split(SplitSpec::parse("leave-last-out"), 3, 0, t2, u2), (std::vector<uint8_t>{0, 1, 2}));
   EXPECT_THROW(make_split(SplitSpec::parse("leave-last-out"), 7, 0, {}, users), Error);
   EXPECT_THROW(make_split(SplitSpec::parse("leave-last-out"), 7, 0, ts, {}), Error);
+}
+
+TEST(SplitSpec, IndexModParseAndRoundTrip) {
+  SplitSpec s = SplitSpec::parse("index-mod:10:8,1");
+  EXPECT_EQ(s.kind, SplitKind::kIndexMod);
+  EXPECT_EQ(s.modulus, 10u);
+  EXPECT_EQ(s.mod_train, 8u);
+  EXPECT_EQ(s.mod_validation, 1u);
+  EXPECT_DOUBLE_EQ(s.train, 0.8);
+  EXPECT_DOUBLE_EQ(s.validation, 0.1);
+  EXPECT_NEAR(s.test, 0.1, 1e-12);
+  EXPECT_EQ(s.to_string(), "index-mod:10:8,1");
+  for (const char* text : {"index-mod:10:8,1", "index-mod:3:0,3", "index-mod:1:1,0", "index-mod:7:2,0"}) {
+    SplitSpec a = SplitSpec::parse(text);
+    SplitSpec b = SplitSpec::parse(a.to_string());
+    EXPECT_EQ(a.to_string(), text);
+    EXPECT_EQ(b.kind, SplitKind::kIndexMod);
+    EXPECT_EQ(a.modulus, b.modulus);
+    EXPECT_EQ(a.mod_train, b.mod_train);
+    EXPECT_EQ(a.mod_validation, b.mod_validation);
+  }
+  for (const char* bad : {"index-mod", "index-mod:10", "index-mod:10:8", "index-mod:10:8,3", "index-mod:0:0,0",
+                          "index-mod:10:8,1,1", "index-mod:10:-1,1", "index-mod:x:8,1", "index-mod:10:8.5,1",
+                          "index-mod:10:,1", "index-mod::8,1"}) {
+    EXPECT_THROW(SplitSpec::parse(bad), Error) << bad;
+  }
+  // The parse error quotes the text and lists the accepted forms, index-mod included.
+  try {
+    SplitSpec::parse("index-mod:10:9,2");
+    ADD_FAILURE() << "no throw";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("index-mod:10:9,2"), std::string::npos) << msg;
+  }
+  try {
+    SplitSpec::parse("kfold:5");
+    ADD_FAILURE() << "no throw";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("'kfold:5'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("index-mod:N:TRAIN,VAL"), std::string::npos) << msg;
+  }
+}
+
+TEST(Split, IndexModAssignsByRowIndex) {
+  const uint64_t n = 1003;
+  SplitSpec spec = SplitSpec::parse("index-mod:10:8,1");
+  auto s = make_split(spec, n, 5, {}, {});
+  ASSERT_EQ(s.size(), n);
+  for (uint64_t i = 0; i < n; ++i) {
+    const uint8_t want = i % 10 < 8 ? 0 : (i % 10 == 8 ? 1 : 2);
+    ASSERT_EQ(s[i], want) << "row " << i;
+  }
+  // 100 full blocks of 10 plus rows 1000..1002 (all train).
+  EXPECT_EQ(tally(s), (std::array<uint64_t, 3>{803, 100, 100}));
+  // No seed dependence; no timestamp or user column needed.
+  EXPECT_EQ(make_split(spec, n, 99, {}, {}), s);
+  EXPECT_FALSE(spec.needs_timestamps());
+  EXPECT_FALSE(spec.needs_users());
+  // Zero train rows and an empty validation part are allowed.
+  EXPECT_EQ(make_split(SplitSpec::parse("index-mod:3:0,2"), 6, 0, {}, {}),
+            (std::vector<uint8_t>{1, 1, 2, 1, 1, 2}));
+  EXPECT_EQ(make_split(SplitSpec::parse("index-mod:4:3,0"), 5, 0, {}, {}),
+            (std::vector<uint8_t>{0, 0, 0, 2, 0}));
 }
 
 }  // namespace
