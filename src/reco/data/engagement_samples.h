@@ -41,7 +41,7 @@
 //
 // Output columns: user_id, item_id, category_id (ColumnInfo and vocabulary copied from the
 // event dataset, ids unchanged, so they stay decodable), the label columns (f32 0/1),
-// user_log_events, item_log_events (f32); split section; meta.extra (see build_... below).
+// user_log_events, item_log_events (f32); split section; meta.extra (see build_engagement_samples below).
 // Row order: users by ascending id; within a user, touched items by ascending id, then the
 // negatives by ascending category, then item id. Identical for any thread count.
 #pragma once
