@@ -17,7 +17,9 @@
 // every split of a dataset carries the same alpha), each negative's weight is multiplied by
 // 1 / alpha so the fit targets the original, non-downsampled distribution (importance
 // weighting: in expectation a kept negative stands for 1 / alpha negatives). Set it false
-// when the labels come from a split that was not downsampled.
+// when the labels come from a split that was not downsampled: take it from the dataset with
+// part_downsampled(ds, "validation") (downsampling.h); engagement-sample datasets downsample
+// the train part only, so their validation split needs false.
 // Value type; copyable; apply() is const and thread-safe.
 #pragma once
 

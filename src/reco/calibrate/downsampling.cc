@@ -71,6 +71,29 @@ double downsampling_alpha(const Dataset& ds, std::string_view label) {
                             ds.path());
 }
 
+bool part_downsampled(const nlohmann::json& extra, std::string_view part, std::string_view where) {
+  if (!extra.is_object()) return false;
+  const auto d = extra.find("downsampling");
+  if (d == extra.end() || !d->is_object()) return false;
+  const auto parts = d->find("parts");
+  if (parts == d->end() || parts->is_null()) return true;
+  if (!parts->is_array()) {
+    RECO_THROW(ErrorCode::kCorrupt) << where << ": extra.downsampling.parts must be an array of part names, got "
+                                    << parts->dump();
+  }
+  for (const auto& p : *parts) {
+    if (!p.is_string()) {
+      RECO_THROW(ErrorCode::kCorrupt) << where << ": extra.downsampling.parts holds a non-string " << p.dump();
+    }
+    if (p.get<std::string>() == part) return true;
+  }
+  return false;
+}
+
+bool part_downsampled(const Dataset& ds, std::string_view part) {
+  return part_downsampled(ds.extra(), part, ds.path());
+}
+
 void correct_downsampled(std::span<float> probs, double alpha) {
   check_downsample_alpha(alpha);
   if (alpha == 1.0) return;

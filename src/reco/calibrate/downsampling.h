@@ -47,6 +47,16 @@ double downsampling_alpha(const Dataset& ds, std::string_view label);
 double downsampling_alpha(const nlohmann::json& extra, std::string_view label,
                           std::string_view first_label, std::string_view where);
 
+/// Whether the rows of split part `part` ("train" | "validation" | "test") were downsampled,
+/// which decides CalibratorFitOptions::validation_downsampled (calibrator.h):
+///   extra.downsampling.parts present (an array of part names, written by writers that
+///   downsample some parts only, e.g. engagement samples: ["train"]) -> part is listed;
+///   absent -> true when extra.downsampling exists (ingest filters rows before it splits,
+///   so every part carries the same alpha); no downsampling recorded -> false.
+/// A "parts" that is not an array of strings is kCorrupt naming `where`.
+bool part_downsampled(const nlohmann::json& extra, std::string_view part, std::string_view where);
+bool part_downsampled(const Dataset& ds, std::string_view part);
+
 /// Applies (1) in place to every probability (each must lie in [0, 1]). alpha == 1 is a
 /// no-op; alpha outside (0, 1] throws kInvalidArgument.
 void correct_downsampled(std::span<float> probs, double alpha);

@@ -118,7 +118,8 @@ std::string reliability_svg(const std::vector<CalibrationReport>& heads) {
       if (!points.empty()) points += ' ';
       points += num(x) + "," + num(y);
       const double r = 2.0 + 6.0 * std::sqrt(static_cast<double>(b.count) / static_cast<double>(max_count));
-      circles += "<circle cx=\"" + num(x) + "\" cy=\"" + num(y) + "\" r=\"" + num(r) + "\" fill-opacity=\"0.6\"><title>" +
+      circles += "<circle cx=\"" + num(x) + "\" cy=\"" + num(y) + "\" r=\"" + num(r) +
+                 "\" fill-opacity=\"0.6\"><title>" +
                  xml_escape(h.head) + " bin [" + num(b.lower, "%.3g") + ", " + num(b.upper, "%.3g") + "): " +
                  std::to_string(b.count) + " rows, mean prediction " + metric(b.mean_prediction) +
                  ", fraction positive " + metric(b.fraction_positive) + "</title></circle>\n";

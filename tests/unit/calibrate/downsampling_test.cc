@@ -107,6 +107,21 @@ TEST(Downsampling, AlphaFromPerLabelFormat) {
   EXPECT_EQ(downsampling_alpha(Dataset::open(write_dataset(dir, "both.ds", both)), "click"), 0.2);
 }
 
+TEST(Downsampling, WhichPartsWereDownsampled) {
+  testing::TempDir dir;
+  const auto ingest =
+      Dataset::open(write_dataset(dir, "ingest.ds", {{"downsampling", {{"alpha", 0.5}, {"label", "click"}}}}));
+  EXPECT_TRUE(part_downsampled(ingest, "validation"));
+  EXPECT_TRUE(part_downsampled(ingest, "train"));
+  const nlohmann::json train_only = {
+      {"downsampling", {{"alpha", 0.5}, {"label", ""}, {"parts", {"train"}}, {"per_label", nlohmann::json::object()}}}};
+  const auto samples = Dataset::open(write_dataset(dir, "samples.ds", train_only));
+  EXPECT_TRUE(part_downsampled(samples, "train"));
+  EXPECT_FALSE(part_downsampled(samples, "validation"));
+  EXPECT_FALSE(part_downsampled(Dataset::open(write_dataset(dir, "plain.ds", nlohmann::json::object())), "train"));
+  EXPECT_THROW(part_downsampled(nlohmann::json{{"downsampling", {{"parts", "train"}}}}, "train", "x"), Error);
+}
+
 TEST(Downsampling, BadAlphaNamesDatasetAndLabel) {
   testing::TempDir dir;
   const auto check_error = [&](const std::string& file, const nlohmann::json& extra, const std::string& label) {
