@@ -49,7 +49,7 @@ Action setup_eval(CLI::App& sub, GlobalOptions& global) {
     models::check_features(features, ds, /*require_label=*/true);
     const bool regression = loaded.extra.value("loss", std::string("bce")) == "mse";
     const auto predictions = train::predict_rows(loaded.model, ds, rows, ctx, regression);
-    const eval::MetricSet set = train::evaluate_predictions(a->metrics, predictions, ds, features, rows);
+    const train::TaskMetrics set = train::evaluate_predictions(a->metrics, predictions, ds, features, rows);
     nlohmann::json out = set.to_json();
     out["model"] = a->model;
     out["data"] = a->data;

@@ -95,9 +95,18 @@ Action setup_predict(CLI::App& sub, GlobalOptions& global) {
       RECO_CHECK_CODE(owned, ErrorCode::kIo) << "cannot write " << tmp;
       f = owned.get();
     }
-    std::fputs("row,prediction\n", f);
+    // One column per task: "prediction" for a single-task model, the task names otherwise.
+    const auto& tasks = loaded.model.features().tasks;
+    const size_t nt = tasks.size();
+    std::string header = "row";
+    for (const auto& t : tasks) header += "," + (nt == 1 ? std::string("prediction") : t.name);
+    std::fprintf(f, "%s\n", header.c_str());
     // %.9g round-trips a float exactly, so scores read back compare equal.
-    for (size_t i = 0; i < rows.size(); ++i) std::fprintf(f, "%llu,%.9g\n", (unsigned long long)rows[i], predictions[i]);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      std::fprintf(f, "%llu", (unsigned long long)rows[i]);
+      for (size_t t = 0; t < nt; ++t) std::fprintf(f, ",%.9g", predictions[i * nt + t]);
+      std::fputc('\n', f);
+    }
     if (owned) {
       RECO_CHECK_CODE(std::fflush(f) == 0, ErrorCode::kIo) << "write failed: " << tmp;
       owned.reset();

@@ -3,7 +3,9 @@
 //   dense        [size, num_dense] row-major
 //   sparse[f]    feature f's ids: one per row (offsets empty) or CSR (offsets [size+1],
 //                starting at 0) with optional per-id weights
-//   labels       [size] (NaN = masked), weights [size] or empty (all 1)
+//   labels       [size * tasks] row-major: row r's label of task t at r * tasks + t
+//                (NaN = masked: missing, or the task's mask column is 0 on that row);
+//                weights [size] or empty (all 1)
 //   rows         the dataset row index of each example (for predictions output)
 #pragma once
 
@@ -26,6 +28,7 @@ struct Batch {
   size_t size = 0;
   nn::Tensor dense;
   std::vector<SparseInput> sparse;
+  size_t tasks = 1;
   std::vector<float> labels;
   std::vector<float> weights;
   std::vector<uint64_t> rows;

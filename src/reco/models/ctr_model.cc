@@ -16,7 +16,12 @@ CtrModel::CtrModel(ModelSpec spec, FeatureMap features) : spec_(std::move(spec))
   RECO_CHECK(nd + nf > 0) << "model has no input features";
   const bool deep = spec_.kind != ModelKind::kLogistic;
   has_wide_ = spec_.kind == ModelKind::kWideDeep || spec_.kind == ModelKind::kLogistic;
-  has_top_ = deep;
+  has_heads_ = spec_.multi_task();
+  has_top_ = deep && !has_heads_;
+  if (features_.tasks.empty()) features_.tasks.push_back({features_.label, features_.label, "", 1.0f});
+  RECO_CHECK(has_heads_ || features_.tasks.size() == 1)
+      << "model.head = \"single\" has one output but " << features_.tasks.size()
+      << " tasks are configured: use head = \"shared_bottom\", \"mmoe\" or \"esmm\"";
   if (deep)
     for (const auto& f : features_.sparse) deep_.emplace_back("emb." + f.column, f.rows, d, spec_.pooling);
   if (has_wide_)
@@ -27,9 +32,20 @@ CtrModel::CtrModel(ModelSpec spec, FeatureMap features) : spec_(std::move(spec))
     RECO_CHECK(vectors() >= (spec_.interaction == nn::InteractionKind::kDot ? 2u : 1u))
         << "dlrm: the dot interaction needs at least two vectors (dense features and/or sparse features)";
     const size_t in = nn::interaction_output_size(spec_.interaction, vectors(), d, spec_.self_interaction);
-    top_ = nn::Mlp("top", in, spec_.top, spec_.activation, nn::Activation::kNone, spec_.dropout);
+    if (has_heads_) {
+      heads_ = TaskHeads(spec_, in, features_.task_names());
+    } else {
+      top_ = nn::Mlp("top", in, spec_.top, spec_.activation, nn::Activation::kNone, spec_.dropout);
+    }
+  } else if (has_heads_) {
+    heads_ = TaskHeads(spec_, nd + nf * d, features_.task_names());
   } else if (deep) {
     top_ = nn::Mlp("top", nd + nf * d, spec_.top, spec_.activation, nn::Activation::kNone, spec_.dropout);
+  }
+  if (spec_.uncertainty_weighting) {
+    log_var_.name = "task.log_variance";
+    log_var_.value = nn::Tensor(1, outputs());
+    log_var_.decay = false;
   }
   if (has_wide_) {
     wide_weight_.name = "wide.dense.weight";
@@ -46,6 +62,8 @@ void CtrModel::init(uint64_t seed) {
   Rng rng(derive_seed(seed, 0x6d6f64656cULL));
   if (has_bottom_) bottom_.init(rng);
   if (has_top_) top_.init(rng);
+  if (has_heads_) heads_.init(rng);
+  if (spec_.uncertainty_weighting) log_var_.value.zero();  // s_t = 0: every task starts at weight 1
   for (auto& e : deep_) e.init(rng, spec_.embedding_init);
   // Wide weights start at zero: a linear model has no symmetry to break.
   for (auto& e : wide_tables_) e.table().value.zero();
@@ -61,6 +79,9 @@ std::vector<nn::Parameter*> CtrModel::dense_parameters() {
     for (auto* p : bottom_.parameters()) out.push_back(p);
   if (has_top_)
     for (auto* p : top_.parameters()) out.push_back(p);
+  if (has_heads_)
+    for (auto* p : heads_.parameters()) out.push_back(p);
+  if (spec_.uncertainty_weighting) out.push_back(&log_var_);
   if (has_wide_) {
     if (dense_count() > 0) out.push_back(&wide_weight_);
     out.push_back(&wide_bias_);
@@ -97,6 +118,14 @@ void CtrModel::prepare(ModelWorkspace& ws) const {
     top_.prepare(ws.top);
     for (auto* g : nn::Mlp::gradients(ws.top)) ws.dense_grads.push_back(g);
   }
+  if (has_heads_) {
+    heads_.prepare(ws.heads);
+    for (auto* g : heads_.gradients(ws.heads)) ws.dense_grads.push_back(g);
+  }
+  if (spec_.uncertainty_weighting) {
+    ws.grad_log_var.resize(1, outputs(), true);
+    ws.dense_grads.push_back(&ws.grad_log_var);
+  }
   if (has_wide_) {
     ws.grad_wide_weight.resize(1, dense_count(), true);
     ws.grad_wide_bias.resize(1, 1, true);
@@ -122,7 +151,8 @@ std::span<const float> CtrModel::forward(const Batch& batch, size_t lo, size_t h
   const size_t d = spec_.embedding_dim;
   RECO_ASSERT(hi <= batch.size && batch.sparse.size() == features_.sparse.size() && batch.dense.cols() == nd);
   const nn::ConstMatrixView dense = batch.dense.view().rows_slice(lo, n);
-  ws.logits.resize(n, 1, /*zero=*/true);
+  const size_t nt = outputs();
+  ws.logits.resize(n, nt, /*zero=*/true);
   if (spec_.kind == ModelKind::kDlrm) {
     const size_t v = vectors();
     ws.features.resize(n, v * d);
@@ -136,13 +166,22 @@ std::span<const float> CtrModel::forward(const Batch& batch, size_t lo, size_t h
     embed(batch, lo, hi, ws.features, first);
     ws.inter.resize(n, nn::interaction_output_size(spec_.interaction, v, d, spec_.self_interaction));
     nn::interaction_forward(spec_.interaction, ws.features, v, d, spec_.self_interaction, ws.inter);
-    top_.forward(ws.inter, ws.top, dropout_rng);
-  } else if (has_top_) {
+    if (has_heads_) {
+      heads_.forward(ws.inter, ws.heads, dropout_rng);
+    } else {
+      top_.forward(ws.inter, ws.top, dropout_rng);
+    }
+  } else if (has_top_ || has_heads_) {
     ws.features.resize(n, nd + deep_.size() * d);
     for (size_t r = 0; r < n; ++r) std::memcpy(ws.features.row(r), dense.row(r), nd * sizeof(float));
     embed(batch, lo, hi, ws.features, nd);
-    top_.forward(ws.features, ws.top, dropout_rng);
+    if (has_heads_) {
+      heads_.forward(ws.features, ws.heads, dropout_rng);
+    } else {
+      top_.forward(ws.features, ws.top, dropout_rng);
+    }
   }
+  if (has_heads_) std::memcpy(ws.logits.data(), ws.heads.logits.data(), n * nt * sizeof(float));
   if (has_top_) {
     const nn::Tensor& out = ws.top.output();
     for (size_t r = 0; r < n; ++r) ws.logits.at(r, 0) = out.at(r, 0);
@@ -163,7 +202,7 @@ std::span<const float> CtrModel::forward(const Batch& batch, size_t lo, size_t h
       ws.logits.at(r, 0) += z;
     }
   }
-  return {ws.logits.data(), n};
+  return {ws.logits.data(), n * nt};
 }
 
 void CtrModel::backward(const Batch& batch, size_t lo, size_t hi, std::span<const float> dlogits,
@@ -171,16 +210,23 @@ void CtrModel::backward(const Batch& batch, size_t lo, size_t hi, std::span<cons
   const size_t n = hi - lo;
   const size_t nd = dense_count();
   const size_t d = spec_.embedding_dim;
-  RECO_ASSERT(dlogits.size() == n);
-  ws.dlogits.resize(n, 1);
-  std::memcpy(ws.dlogits.data(), dlogits.data(), n * sizeof(float));
+  const size_t nt = outputs();
+  RECO_ASSERT(dlogits.size() == n * nt);
+  ws.dlogits.resize(n, nt);
+  std::memcpy(ws.dlogits.data(), dlogits.data(), n * nt * sizeof(float));
   const nn::ConstMatrixView dense = batch.dense.view().rows_slice(lo, n);
   if (spec_.kind == ModelKind::kDlrm) {
     const size_t v = vectors();
-    top_.backward(ws.inter, ws.dlogits, ws.top, &ws.dinter);
+    if (has_heads_) {
+      heads_.backward(ws.inter, ws.dlogits, ws.heads, &ws.dinter);
+    } else {
+      top_.backward(ws.inter, ws.dlogits, ws.top, &ws.dinter);
+    }
     ws.dfeatures.resize(n, v * d);
     nn::interaction_backward(spec_.interaction, ws.features, v, d, spec_.self_interaction, ws.dinter, ws.dfeatures);
     if (has_bottom_) bottom_.backward(dense, nn::ConstMatrixView(ws.dfeatures.view()).cols_slice(0, d), ws.bottom, nullptr);
+  } else if (has_heads_) {
+    heads_.backward(ws.features, ws.dlogits, ws.heads, &ws.dfeatures);
   } else if (has_top_) {
     top_.backward(ws.features, ws.dlogits, ws.top, &ws.dfeatures);
   }
@@ -208,6 +254,7 @@ double CtrModel::macs_per_example() const {
   double m = 0.0;
   if (has_bottom_) m += static_cast<double>(bottom_.macs_per_example());
   if (has_top_) m += static_cast<double>(top_.macs_per_example());
+  if (has_heads_) m += static_cast<double>(heads_.macs_per_example());
   if (spec_.kind == ModelKind::kDlrm && spec_.interaction == nn::InteractionKind::kDot) {
     const double v = static_cast<double>(vectors());
     m += v * (v - 1) / 2 * static_cast<double>(spec_.embedding_dim);

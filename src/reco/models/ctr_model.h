@@ -6,6 +6,9 @@
 // against the same model at once; the trainer then reduces the workspaces' dense gradients
 // and builds one RowGrad per table from all shards (see train/trainer.h).
 //
+// Outputs: T = features.tasks.size() logits per row ([n, T] row-major). head "single" has
+// T = 1 and the top MLP; multi-task heads (task_heads.h) replace the top MLP.
+//
 // Tables: table k < F (F = number of sparse features) is feature k's deep embedding
 // (dim = embedding_dim; absent for "lr"); wide models add F dim-1 tables after them.
 #pragma once
@@ -18,6 +21,7 @@
 #include "reco/models/batch.h"
 #include "reco/models/feature_map.h"
 #include "reco/models/model_spec.h"
+#include "reco/models/task_heads.h"
 #include "reco/nn/mlp.h"
 
 namespace reco::models {
@@ -30,8 +34,10 @@ struct ModelWorkspace {
   nn::Tensor dinter;     ///< dlrm: gradient w.r.t. inter
   nn::Tensor dfeatures;  ///< gradient w.r.t. features (embedding douts are column blocks of it)
   nn::Tensor wide_ids;   ///< [n, F] per-feature wide scalars
-  nn::Tensor logits;     ///< [n, 1]
-  nn::Tensor dlogits;    ///< [n, 1]
+  TaskHeadsWorkspace heads;
+  nn::Tensor logits;     ///< [n, T]
+  nn::Tensor dlogits;    ///< [n, T]
+  nn::Tensor grad_log_var;      ///< [1, T] uncertainty weighting (filled by the trainer)
   nn::Tensor grad_wide_weight;  ///< [1, dense]
   nn::Tensor grad_wide_bias;    ///< [1, 1]
   std::vector<nn::Tensor*> dense_grads;  ///< aligned with CtrModel::dense_parameters()
@@ -54,6 +60,12 @@ class CtrModel {
   std::vector<nn::Parameter*> parameters();
   size_t table_count() const { return deep_.size() + wide_tables_.size(); }
   nn::Pooling pooling() const { return spec_.pooling; }
+  /// Number of outputs (tasks).
+  size_t outputs() const { return features_.tasks.size(); }
+  /// Uncertainty weighting's learned log-variances s_t [1, T], or null.
+  const nn::Parameter* task_log_variance() const { return spec_.uncertainty_weighting ? &log_var_ : nullptr; }
+  /// Multi-task heads (null for head "single").
+  const TaskHeads* heads() const { return has_heads_ ? &heads_ : nullptr; }
   /// Sparse feature index feeding table k.
   size_t table_feature(size_t k) const { return k % features_.sparse.size(); }
 
@@ -61,11 +73,12 @@ class CtrModel {
   void prepare(ModelWorkspace& ws) const;
   void zero_grads(ModelWorkspace& ws) const;
 
-  /// Logits of batch rows [lo, hi) (a view into ws.logits, valid until the next call).
+  /// Logits of batch rows [lo, hi), [hi - lo, T] row-major (a view into ws.logits, valid
+  /// until the next call).
   /// dropout_rng: null at inference.
   std::span<const float> forward(const Batch& batch, size_t lo, size_t hi, ModelWorkspace& ws,
                                  Rng* dropout_rng) const;
-  /// dlogits: d(loss)/d(logit) of rows [lo, hi). Accumulates dense gradients into ws and
+  /// dlogits: d(loss)/d(logit) of rows [lo, hi), [hi - lo, T] row-major. Accumulates dense gradients into ws and
   /// leaves every table's per-bag gradient in ws (table_dout).
   void backward(const Batch& batch, size_t lo, size_t hi, std::span<const float> dlogits, ModelWorkspace& ws) const;
   /// Table k's gradient w.r.t. its pooled output, [hi - lo, dim], after backward().
@@ -88,9 +101,12 @@ class CtrModel {
   std::vector<nn::EmbeddingBag> wide_tables_;  // wide_deep, lr
   nn::Parameter wide_weight_;      // [1, dense] (wide_deep, lr with dense features)
   nn::Parameter wide_bias_;        // [1, 1]
+  TaskHeads heads_;                // multi-task heads
+  nn::Parameter log_var_;          // [1, T] uncertainty weighting
   bool has_bottom_ = false;
   bool has_top_ = false;
   bool has_wide_ = false;
+  bool has_heads_ = false;
 };
 
 }  // namespace reco::models

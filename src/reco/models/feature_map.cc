@@ -10,7 +10,16 @@ namespace reco::models {
 nlohmann::json FeatureMap::to_json() const {
   nlohmann::json sp = nlohmann::json::array();
   for (const auto& s : sparse) sp.push_back({{"column", s.column}, {"rows", s.rows}, {"multi_hot", s.multi_hot}});
-  return {{"dense", dense}, {"sparse", sp}, {"label", label}, {"weight", weight}};
+  nlohmann::json tk = nlohmann::json::array();
+  for (const auto& t : tasks)
+    tk.push_back({{"name", t.name}, {"label", t.label}, {"mask", t.mask}, {"loss_weight", t.loss_weight}});
+  return {{"dense", dense}, {"sparse", sp}, {"label", label}, {"weight", weight}, {"tasks", tk}};
+}
+
+std::vector<std::string> FeatureMap::task_names() const {
+  std::vector<std::string> out;
+  for (const auto& t : tasks) out.push_back(t.name);
+  return out;
 }
 
 FeatureMap FeatureMap::from_json(const nlohmann::json& j) {
@@ -21,6 +30,11 @@ FeatureMap FeatureMap::from_json(const nlohmann::json& j) {
       m.sparse.push_back({s.at("column").get<std::string>(), s.at("rows").get<uint32_t>(), s.at("multi_hot").get<bool>()});
     m.label = j.at("label").get<std::string>();
     m.weight = j.value("weight", std::string());
+    if (j.contains("tasks"))
+      for (const auto& t : j.at("tasks"))
+        m.tasks.push_back({t.at("name").get<std::string>(), t.at("label").get<std::string>(),
+                           t.value("mask", std::string()), t.value("loss_weight", 1.0f)});
+    if (m.tasks.empty()) m.tasks.push_back({m.label, m.label, "", 1.0f});  // files from before tasks
   } catch (const nlohmann::json::exception& e) {
     RECO_THROW(ErrorCode::kCorrupt) << "feature map: " << e.what();
   }
@@ -57,13 +71,26 @@ FeatureMap resolve_features(const FeatureSelection& sel, const Dataset& ds) {
     const ColumnInfo& c = ds.column(name);
     m.sparse.push_back({name, c.cardinality, c.role == ColumnRole::kMultiHot});
   }
-  if (sel.label.empty()) {
+  if (!sel.tasks.empty()) {
+    RECO_CHECK(sel.label.empty()) << ds.path() << ": give either data.label or [[task]] tables, not both";
+    m.tasks = sel.tasks;
+    for (size_t i = 0; i < m.tasks.size(); ++i) {
+      Task& t = m.tasks[i];
+      RECO_CHECK(!t.label.empty()) << "task " << i + 1 << " ('" << t.name << "'): no label column";
+      if (t.name.empty()) t.name = t.label;
+      RECO_CHECK(t.loss_weight >= 0.0f) << "task '" << t.name << "': loss_weight must be >= 0";
+      for (size_t j = 0; j < i; ++j)
+        RECO_CHECK(m.tasks[j].name != t.name) << "task name '" << t.name << "' is used twice";
+    }
+    m.label = m.tasks.front().label;
+  } else if (sel.label.empty()) {
     auto labels = ds.labels();
     RECO_CHECK(!labels.empty()) << ds.path() << ": no label column (a column with role label is needed to train)";
     m.label = labels.front();
   } else {
     m.label = sel.label;
   }
+  if (m.tasks.empty()) m.tasks.push_back({m.label, m.label, "", 1.0f});
   m.weight = sel.weight;
   check_features(m, ds, /*require_label=*/true);
   RECO_CHECK(!m.dense.empty() || !m.sparse.empty()) << ds.path() << ": no feature columns selected";
@@ -88,9 +115,17 @@ void check_features(const FeatureMap& m, const Dataset& ds, bool require_label) 
                                         << " rows): re-ingest with the model's vocabulary";
   }
   if (require_label) {
-    const ColumnInfo& c = ds.column(m.label);
-    RECO_CHECK(c.role == ColumnRole::kLabel)
-        << ds.path() << ": column '" << m.label << "' is " << column_role_name(c.role) << ", expected a label";
+    for (const auto& t : m.tasks) {
+      const ColumnInfo& c = ds.column(t.label);
+      RECO_CHECK(c.role == ColumnRole::kLabel) << ds.path() << ": column '" << t.label << "' (task '" << t.name
+                                               << "') is " << column_role_name(c.role) << ", expected a label";
+      if (!t.mask.empty()) {
+        const ColumnInfo& mc = ds.column(t.mask);
+        RECO_CHECK(mc.role == ColumnRole::kLabel || mc.role == ColumnRole::kDense)
+            << ds.path() << ": mask column '" << t.mask << "' (task '" << t.name << "') is "
+            << column_role_name(mc.role) << ", expected a label or dense 0/1 column";
+      }
+    }
   }
   if (!m.weight.empty()) {
     const ColumnInfo& c = ds.column(m.weight);

@@ -3,8 +3,12 @@
 //   dense    role-dense f32 columns, in order: the model's dense input vector [num_dense]
 //   sparse   categorical (u32, one id per row) or multi_hot columns; each becomes one
 //            embedding table of `rows` = the column's cardinality
-//   label    the target column (role label)
-//   weight   optional sample-weight column (role weight)
+//   label    the target column (role label) — of the first task
+//   tasks    one entry per model output: a name, its label column, an optional mask column
+//            (rows where the mask is 0 or NaN do not count for the task: e.g. CVR defined on
+//            clicked rows only) and a loss weight. A single-task model has one task named
+//            after its label. One row carries every task's label at once.
+//   weight   optional sample-weight column (role weight), shared by all tasks
 //
 // A model file stores its FeatureMap; scoring another dataset re-binds the columns by name
 // and checks roles and cardinalities (an id >= the table's rows cannot be looked up).
@@ -28,11 +32,21 @@ struct SparseFeature {
   bool multi_hot = false;  ///< CSR column (several ids per row, optional per-id weights)
 };
 
+struct Task {
+  std::string name;
+  std::string label;
+  std::string mask;          ///< "" = every row counts
+  float loss_weight = 1.0f;
+};
+
 struct FeatureMap {
   std::vector<std::string> dense;
   std::vector<SparseFeature> sparse;
   std::string label;
   std::string weight;  ///< "" = unweighted
+  std::vector<Task> tasks;  ///< never empty after resolve_features / from_json
+
+  std::vector<std::string> task_names() const;
 
   nlohmann::json to_json() const;
   static FeatureMap from_json(const nlohmann::json& j);
@@ -45,6 +59,7 @@ struct FeatureSelection {
   std::vector<std::string> exclude;  ///< removed from "*" expansions
   std::string label;                 ///< "" = the dataset's first label column
   std::string weight;                ///< "" = none
+  std::vector<Task> tasks;           ///< [[task]] tables; empty = one task on `label`
 };
 
 /// Resolves a selection against a dataset (kNotFound / kInvalidArgument naming the column

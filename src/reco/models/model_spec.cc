@@ -23,11 +23,54 @@ std::string_view model_kind_name(ModelKind kind) {
   return "?";
 }
 
+HeadKind parse_head_kind(std::string_view name) {
+  if (name == "single") return HeadKind::kSingle;
+  if (name == "shared_bottom") return HeadKind::kSharedBottom;
+  if (name == "mmoe") return HeadKind::kMmoe;
+  if (name == "esmm") return HeadKind::kEsmm;
+  RECO_THROW(ErrorCode::kInvalidArgument) << "unknown model head '" << name
+                                          << "' (expected single, shared_bottom, mmoe, esmm)";
+}
+
+std::string_view head_kind_name(HeadKind kind) {
+  switch (kind) {
+    case HeadKind::kSingle: return "single";
+    case HeadKind::kSharedBottom: return "shared_bottom";
+    case HeadKind::kMmoe: return "mmoe";
+    case HeadKind::kEsmm: return "esmm";
+  }
+  return "?";
+}
+
 void ModelSpec::validate() const {
   RECO_CHECK(embedding_dim > 0) << "model.embedding_dim must be positive";
   RECO_CHECK(dropout >= 0.0f && dropout < 1.0f) << "model.dropout must be in [0, 1), got " << dropout;
   RECO_CHECK(embedding_init >= 0.0f) << "model.embedding_init must be >= 0 (0 = 1/sqrt(rows))";
+  if (multi_task()) {
+    RECO_CHECK(kind == ModelKind::kMlp || kind == ModelKind::kDlrm)
+        << "model.head = " << head_kind_name(head) << " needs kind mlp or dlrm, got " << model_kind_name(kind);
+    RECO_CHECK(!tower.empty() && tower.back() == 1)
+        << "model.tower must end with 1 (each task's logit), got " << (tower.empty() ? 0 : tower.back());
+    for (size_t s : tower) RECO_CHECK(s > 0) << "model.tower sizes must be positive";
+    for (size_t s : shared) RECO_CHECK(s > 0) << "model.shared sizes must be positive";
+    if (head == HeadKind::kMmoe) {
+      RECO_CHECK(experts >= 1) << "model.experts must be >= 1 for head mmoe";
+      RECO_CHECK(!expert.empty()) << "model.expert (the expert MLP sizes) must be given for head mmoe";
+      for (size_t s : expert) RECO_CHECK(s > 0) << "model.expert sizes must be positive";
+    }
+  } else {
+    RECO_CHECK(!uncertainty_weighting) << "model.task_weighting = \"uncertainty\" needs a multi-task head";
+  }
   if (kind == ModelKind::kLogistic) return;
+  if (multi_task()) {
+    if (kind == ModelKind::kDlrm) {
+      RECO_CHECK(!bottom.empty()) << "model.bottom: DLRM needs a bottom MLP";
+      RECO_CHECK(interaction == nn::InteractionKind::kConcat || bottom.back() == embedding_dim)
+          << "model.bottom ends with " << bottom.back() << " but embedding_dim is " << embedding_dim
+          << ": the dot interaction needs them equal";
+    }
+    return;
+  }
   RECO_CHECK(!top.empty() && top.back() == 1)
       << "model.top must end with 1 (the logit), got " << (top.empty() ? 0 : top.back());
   for (size_t s : top) RECO_CHECK(s > 0) << "model.top sizes must be positive";
@@ -50,7 +93,13 @@ nlohmann::json ModelSpec::to_json() const {
           {"interaction", nn::interaction_name(interaction)},
           {"self_interaction", self_interaction},
           {"activation", nn::activation_name(activation)},
-          {"dropout", dropout}};
+          {"dropout", dropout},
+          {"head", head_kind_name(head)},
+          {"shared", shared},
+          {"experts", experts},
+          {"expert", expert},
+          {"tower", tower},
+          {"task_weighting", uncertainty_weighting ? "uncertainty" : "fixed"}};
 }
 
 ModelSpec ModelSpec::from_json(const nlohmann::json& j) {
@@ -66,6 +115,13 @@ ModelSpec ModelSpec::from_json(const nlohmann::json& j) {
     s.self_interaction = j.at("self_interaction").get<bool>();
     s.activation = nn::parse_activation(j.at("activation").get<std::string>());
     s.dropout = j.at("dropout").get<float>();
+    // Multi-task keys (absent from single-task model files written before them).
+    s.head = parse_head_kind(j.value("head", std::string("single")));
+    s.shared = j.value("shared", std::vector<size_t>{});
+    s.experts = j.value("experts", size_t{0});
+    s.expert = j.value("expert", std::vector<size_t>{});
+    s.tower = j.value("tower", std::vector<size_t>{1});
+    s.uncertainty_weighting = j.value("task_weighting", std::string("fixed")) == "uncertainty";
   } catch (const nlohmann::json::exception& e) {
     RECO_THROW(ErrorCode::kCorrupt) << "model spec: " << e.what();
   }

@@ -1,7 +1,9 @@
 #include "reco/train/batch_reader.h"
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "reco/core/error.h"
 
@@ -20,7 +22,12 @@ BatchReader::BatchReader(const Dataset& ds, const models::FeatureMap& features, 
     }
     sparse_.push_back(s);
   }
-  if (with_labels) labels_ = ds.f32(features.label);
+  if (with_labels) {
+    for (const auto& t : features.tasks) {
+      labels_.push_back(ds.f32(t.label));
+      masks_.push_back(t.mask.empty() ? std::span<const float>() : ds.f32(t.mask));
+    }
+  }
   if (!features.weight.empty()) weights_ = ds.f32(features.weight);
 }
 
@@ -56,8 +63,18 @@ void BatchReader::fill(std::span<const uint64_t> rows, models::Batch& b) const {
       in.offsets[r + 1] = in.ids.size();
     }
   }
-  b.labels.resize(labels_.empty() ? 0 : n);
-  for (size_t r = 0; r < b.labels.size(); ++r) b.labels[r] = labels_[rows[r]];
+  const size_t tasks = labels_.size();
+  b.tasks = std::max<size_t>(tasks, 1);
+  b.labels.resize(n * tasks);
+  for (size_t t = 0; t < tasks; ++t) {
+    const std::span<const float> y = labels_[t], m = masks_[t];
+    for (size_t r = 0; r < n; ++r) {
+      const uint64_t i = rows[r];
+      // A mask that is 0 (or missing) removes the row from this task only.
+      const bool masked = !m.empty() && !(m[i] != 0.0f && !std::isnan(m[i]));
+      b.labels[r * tasks + t] = masked ? std::numeric_limits<float>::quiet_NaN() : y[i];
+    }
+  }
   b.weights.resize(weights_.empty() ? 0 : n);
   for (size_t r = 0; r < b.weights.size(); ++r) b.weights[r] = weights_[rows[r]];
 }

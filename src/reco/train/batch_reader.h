@@ -33,7 +33,8 @@ class BatchReader {
     bool multi_hot = false;
   };
   std::vector<Sparse> sparse_;
-  std::span<const float> labels_;
+  std::vector<std::span<const float>> labels_;  // per task
+  std::vector<std::span<const float>> masks_;   // per task (empty span = no mask)
   std::span<const float> weights_;
 };
 

@@ -118,7 +118,7 @@ TrainConfig parse_train_config(std::string_view text, const std::string& source,
     RECO_THROW(ErrorCode::kParse) << source << ":" << e.source().begin.line << ":" << e.source().begin.column
                                   << ": " << e.description();
   }
-  check_keys(root, source, "config", {"data", "model", "optimizer", "train", "output"});
+  check_keys(root, source, "config", {"data", "model", "task", "optimizer", "train", "output"});
   TrainConfig c;
   c.source_text = std::string(text);
   static const toml::table kEmpty;
@@ -134,11 +134,30 @@ TrainConfig parse_train_config(std::string_view text, const std::string& source,
   c.features.exclude = get_strings(*data, "exclude", source, {});
   c.features.label = get_string(*data, "label", source, "");
   c.features.weight = get_string(*data, "weight", source, "");
+  if (const toml::node* tn = root.get("task")) {
+    const toml::array* arr = tn->as_array();
+    if (!arr || !arr->is_array_of_tables()) bad(where(source, *tn), "task", "expected [[task]] tables");
+    for (const auto& e : *arr) {
+      const toml::table& tt = *e.as_table();
+      check_keys(tt, source, "task", {"name", "label", "mask", "loss_weight"});
+      models::Task task;
+      task.label = get_string(tt, "label", source, "");
+      if (task.label.empty()) bad(where(source, e), "task.label", "every [[task]] needs a label column");
+      task.name = get_string(tt, "name", source, task.label);
+      task.mask = get_string(tt, "mask", source, "");
+      task.loss_weight = static_cast<float>(get_number(tt, "loss_weight", source, 1.0));
+      if (!(task.loss_weight >= 0.0f)) bad(where(source, e), "task.loss_weight", "must be >= 0");
+      c.features.tasks.push_back(task);
+    }
+    if (!c.features.label.empty())
+      bad(source, "data.label", "give either data.label or [[task]] tables, not both");
+  }
 
   const toml::table& m = table_or_null(root, "model", source) ? *table_or_null(root, "model", source) : kEmpty;
   check_keys(m, source, "model",
              {"kind", "embedding_dim", "embedding_init", "pooling", "bottom", "top", "interaction",
-              "self_interaction", "activation", "dropout"});
+              "self_interaction", "activation", "dropout", "head", "shared", "experts", "expert", "tower",
+              "task_weighting"});
   models::ModelSpec& s = c.model;
   s.kind = models::parse_model_kind(get_string(m, "kind", source, "dlrm"));
   s.embedding_dim = static_cast<size_t>(get_int(m, "embedding_dim", source, 16));
@@ -150,6 +169,20 @@ TrainConfig parse_train_config(std::string_view text, const std::string& source,
   s.self_interaction = get_bool(m, "self_interaction", source, false);
   s.activation = nn::parse_activation(get_string(m, "activation", source, "relu"));
   s.dropout = static_cast<float>(get_number(m, "dropout", source, 0.0));
+  s.head = models::parse_head_kind(get_string(m, "head", source, c.features.tasks.size() > 1 ? "shared_bottom" : "single"));
+  s.shared = get_sizes(m, "shared", source, {});
+  s.experts = static_cast<size_t>(get_int(m, "experts", source, s.head == models::HeadKind::kMmoe ? 4 : 0));
+  s.expert = get_sizes(m, "expert", source, s.head == models::HeadKind::kMmoe ? std::vector<size_t>{64} : std::vector<size_t>{});
+  s.tower = get_sizes(m, "tower", source, {1});
+  {
+    const std::string weighting = get_string(m, "task_weighting", source, "fixed");
+    if (weighting != "fixed" && weighting != "uncertainty")
+      bad(source, "model.task_weighting", "expected fixed or uncertainty, got '" + weighting + "'");
+    s.uncertainty_weighting = weighting == "uncertainty";
+  }
+  if (s.head == models::HeadKind::kSingle && c.features.tasks.size() > 1)
+    bad(source, "model.head", "single has one output but " + std::to_string(c.features.tasks.size()) +
+                                  " [[task]] tables are given: use shared_bottom, mmoe or esmm");
   try {
     s.validate();
   } catch (const Error& e) {

@@ -2,8 +2,11 @@
 //
 //   [data]       path (dataset file, relative to the config file), eval ("validation" |
 //                "test" | "none"), dense / sparse (column lists or ["*"]), exclude, label, weight
+//   [[task]]     optional, one per model output: name, label, mask, loss_weight
+//                (models::Task); without them the model has one task on data.label
 //   [model]      models::ModelSpec keys (kind, embedding_dim, embedding_init, pooling, bottom,
-//                top, interaction, self_interaction, activation, dropout)
+//                top, interaction, self_interaction, activation, dropout, head, shared,
+//                experts, expert, tower, task_weighting)
 //   [optimizer]  optim::OptimizerConfig keys (see optim/optimizer_config.h)
 //   [train]      batch_size, epochs, max_steps, loss, shuffle, metrics, monitor, patience,
 //                keep_best, checkpoint, resume, eval_batch_size, threads, seed

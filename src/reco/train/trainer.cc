@@ -26,9 +26,12 @@ void TrainOptions::validate() const {
   RECO_CHECK(loss == nn::LossKind::kBceWithLogits || loss == nn::LossKind::kMse)
       << "train.loss: a ctr model trains with bce or mse, got " << nn::loss_name(loss);
   RECO_CHECK(eval_batch_size > 0) << "train.eval_batch_size must be positive";
-  if (!metrics.empty() && !monitor.empty())
-    RECO_CHECK(std::find(metrics.begin(), metrics.end(), monitor) != metrics.end())
-        << "train.monitor '" << monitor << "' must be one of train.metrics";
+  if (!metrics.empty() && !monitor.empty()) {
+    // "auc" or, for one task of a multi-task model, "<task>/auc".
+    const std::string metric = monitor.substr(monitor.find('/') == std::string::npos ? 0 : monitor.find('/') + 1);
+    RECO_CHECK(std::find(metrics.begin(), metrics.end(), metric) != metrics.end())
+        << "train.monitor '" << monitor << "' must be one of train.metrics (optionally as <task>/<metric>)";
+  }
   optimizer.validate();
 }
 
@@ -37,7 +40,7 @@ nlohmann::json EpochReport::to_json() const {
   for (const auto& [k, v] : metrics) m[k] = std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
   return {{"epoch", epoch},     {"steps", steps},     {"samples", samples},
           {"train_loss", train_loss}, {"seconds", seconds}, {"samples_per_second", samples_per_second},
-          {"metrics", m}};
+          {"metrics", m}, {"task_losses", task_losses}};
 }
 
 nlohmann::json TrainReport::to_json() const {
@@ -47,6 +50,7 @@ nlohmann::json TrainReport::to_json() const {
 }
 
 bool higher_is_better(std::string_view metric) {
+  if (auto slash = metric.find('/'); slash != std::string_view::npos) metric = metric.substr(slash + 1);
   return !(metric == "logloss" || metric == "brier" || metric == "mse" || metric == "rmse");
 }
 
@@ -56,6 +60,9 @@ struct Trainer::Impl {
   std::vector<models::ModelWorkspace> ws;
   std::vector<std::vector<float>> dlogits;
   std::vector<double> loss;
+  std::vector<std::vector<double>> task_loss;     // per worker, per task (unscaled sums)
+  std::vector<double> task_weight, task_mean;     // per task: batch weight, mean loss
+  std::vector<float> task_scale;
   std::vector<Rng> dropout_rng;
   std::vector<nn::RowGrad> row_grads;             // one per table
   std::vector<nn::RowGradScratch> scratch;        // one per worker
@@ -81,6 +88,13 @@ Trainer::Trainer(models::CtrModel& model, TrainOptions options, RunContext ctx)
   for (auto& ws : impl_->ws) model_.prepare(ws);
   impl_->dlogits.resize(w);
   impl_->loss.resize(w);
+  const size_t nt = model_.outputs();
+  RECO_CHECK(nt == 1 || options_.loss == nn::LossKind::kBceWithLogits)
+      << "train.loss: multi-task models train with bce, got " << nn::loss_name(options_.loss);
+  impl_->task_loss.assign(w, std::vector<double>(nt));
+  impl_->task_weight.assign(nt, 0.0);
+  impl_->task_mean.assign(nt, 0.0);
+  impl_->task_scale.assign(nt, 0.0f);
   for (int i = 0; i < w; ++i) impl_->dropout_rng.emplace_back(derive_seed(ctx_.seed, 0x64726f70ULL + i));
   impl_->row_grads.resize(model_.table_count());
   impl_->scratch.resize(w);
@@ -93,12 +107,24 @@ Trainer::~Trainer() = default;
 double Trainer::step(const models::Batch& b) {
   Impl& s = *impl_;
   const int workers = s.pool.size();
-  RECO_ASSERT(b.labels.size() == b.size);
-  double total_weight = 0.0;
+  const size_t nt = model_.outputs();
+  RECO_ASSERT(b.labels.size() == b.size * nt);
+  const auto& tasks = model_.features().tasks;
+  std::fill(s.task_weight.begin(), s.task_weight.end(), 0.0);
   for (size_t i = 0; i < b.size; ++i)
-    if (!std::isnan(b.labels[i])) total_weight += b.weights.empty() ? 1.0 : b.weights[i];
+    for (size_t t = 0; t < nt; ++t)
+      if (!std::isnan(b.labels[i * nt + t])) s.task_weight[t] += b.weights.empty() ? 1.0 : b.weights[i];
+  double total_weight = 0.0;
+  for (double w : s.task_weight) total_weight += w;
   if (total_weight <= 0.0) return 0.0;  // every label masked: nothing to learn from
   const float grad_scale = static_cast<float>(1.0 / total_weight);
+  const nn::Parameter* log_var = model_.task_log_variance();
+  for (size_t t = 0; t < nt; ++t) {
+    double scale = s.task_weight[t] > 0.0 ? tasks[t].loss_weight / s.task_weight[t] : 0.0;
+    if (log_var) scale *= std::exp(-static_cast<double>(log_var->value.at(0, t)));
+    s.task_scale[t] = static_cast<float>(scale);
+  }
+  const bool single = nt == 1 && !model_.spec().chained();
   const bool dropout = model_.spec().dropout > 0.0f;
 
   s.pool.run([&](int w) {
@@ -109,16 +135,39 @@ double Trainer::step(const models::Batch& b) {
     if (lo == hi) return;
     const size_t n = hi - lo;
     auto logits = model_.forward(b, lo, hi, ws, dropout ? &s.dropout_rng[w] : nullptr);
-    s.dlogits[w].resize(n);
-    std::span<const float> labels(b.labels.data() + lo, n);
+    s.dlogits[w].resize(n * nt);
+    std::span<const float> labels(b.labels.data() + lo * nt, n * nt);
     std::span<const float> weights = b.weights.empty() ? std::span<const float>() : std::span<const float>(b.weights.data() + lo, n);
-    if (options_.loss == nn::LossKind::kMse) {
+    if (!single) {
+      nn::multitask_bce_with_logits(nn::ConstMatrixView{logits.data(), n, nt, nt}, labels, weights,
+                                    model_.spec().chained(), s.task_scale, s.task_loss[w],
+                                    nn::MatrixView{s.dlogits[w].data(), n, nt, nt});
+    } else if (options_.loss == nn::LossKind::kMse) {
       s.loss[w] = nn::mse(logits, labels, weights, grad_scale, s.dlogits[w]);
     } else {
       s.loss[w] = nn::bce_with_logits(logits, labels, weights, grad_scale, s.dlogits[w]);
     }
     model_.backward(b, lo, hi, s.dlogits[w], ws);
   });
+
+  double loss = 0.0;
+  if (single) {
+    for (double l : s.loss) loss += l;
+    loss /= total_weight;
+    s.task_mean[0] = loss;
+  } else {
+    for (size_t t = 0; t < nt; ++t) {
+      double sum = 0.0;
+      for (const auto& tl : s.task_loss) sum += tl[t];
+      s.task_mean[t] = s.task_weight[t] > 0.0 ? sum / s.task_weight[t] : 0.0;
+      loss += tasks[t].loss_weight * s.task_mean[t];
+      // Uncertainty weighting: d/ds_t [w_t exp(-s_t) L_t + s_t / 2] (worker 0's buffer; the
+      // other workers' stay zero, so the reduction below passes it through).
+      if (log_var && s.task_weight[t] > 0.0)
+        s.ws[0].grad_log_var.at(0, t) = static_cast<float>(
+            -tasks[t].loss_weight * std::exp(-static_cast<double>(log_var->value.at(0, t))) * s.task_mean[t] + 0.5);
+    }
+  }
 
   optimizer_->begin_step();
   const size_t tables = model_.table_count();
@@ -152,10 +201,10 @@ double Trainer::step(const models::Batch& b) {
       optimizer_->update_rows(s.table_slots[k], s.row_grads[k]);
     }
   });
-  double loss = 0.0;
-  for (double l : s.loss) loss += l;
-  return loss / total_weight;
+  return loss;
 }
+
+const std::vector<double>& Trainer::last_task_losses() const { return impl_->task_mean; }
 
 std::vector<float> predict_rows(const models::CtrModel& model, const Dataset& dataset,
                                 std::span<const uint64_t> rows, const RunContext& ctx, bool raw_logits,
@@ -164,7 +213,9 @@ std::vector<float> predict_rows(const models::CtrModel& model, const Dataset& da
   BatchReader reader(dataset, model.features(), /*with_labels=*/false);
   ThreadPool pool(ctx.threads);
   std::vector<models::ModelWorkspace> ws(pool.size());
-  std::vector<float> out(rows.size());
+  const size_t nt = model.outputs();
+  const bool chain = model.spec().chained();
+  std::vector<float> out(rows.size() * nt);
   BatchStream stream(reader, rows, batch_size);
   size_t done = 0;
   while (const models::Batch* b = stream.next()) {
@@ -172,24 +223,42 @@ std::vector<float> predict_rows(const models::CtrModel& model, const Dataset& da
       auto [lo, hi] = ThreadPool::share(b->size, w, pool.size());
       if (lo == hi) return;
       auto logits = model.forward(*b, lo, hi, ws[w], nullptr);
-      for (size_t i = 0; i < logits.size(); ++i)
-        out[done + lo + i] = raw_logits ? logits[i] : nn::sigmoid(logits[i]);
+      float* dst = out.data() + (done + lo) * nt;
+      std::copy(logits.begin(), logits.end(), dst);
+      if (!raw_logits) nn::multitask_probabilities(nn::MatrixView{dst, hi - lo, nt, nt}, chain);
     });
     done += b->size;
   }
   return out;
 }
 
-eval::MetricSet evaluate_predictions(const std::vector<std::string>& metrics, std::span<const float> predictions,
-                                     const Dataset& dataset, const models::FeatureMap& features,
-                                     std::span<const uint64_t> rows) {
-  eval::MetricSet set(metrics);
-  const auto labels = dataset.f32(features.label);
-  std::span<const float> weights;
-  if (!features.weight.empty()) weights = dataset.f32(features.weight);
-  for (size_t i = 0; i < rows.size(); ++i)
-    set.add(predictions[i], labels[rows[i]], weights.empty() ? 1.0 : weights[rows[i]]);
-  return set;
+std::vector<std::vector<double>> mean_gate_weights(const models::CtrModel& model, const Dataset& dataset,
+                                                   std::span<const uint64_t> rows, const RunContext& ctx,
+                                                   size_t batch_size) {
+  const models::TaskHeads* heads = model.heads();
+  if (!heads || heads->kind() != models::HeadKind::kMmoe || rows.empty()) return {};
+  nn::use_single_threaded_blas();
+  const size_t nt = heads->tasks(), ne = heads->experts();
+  BatchReader reader(dataset, model.features(), /*with_labels=*/false);
+  ThreadPool pool(ctx.threads);
+  std::vector<models::ModelWorkspace> ws(pool.size());
+  std::vector<std::vector<double>> sums(pool.size(), std::vector<double>(nt * ne, 0.0));
+  BatchStream stream(reader, rows, batch_size);
+  while (const models::Batch* b = stream.next()) {
+    pool.run([&](int w) {
+      auto [lo, hi] = ThreadPool::share(b->size, w, pool.size());
+      if (lo == hi) return;
+      model.forward(*b, lo, hi, ws[w], nullptr);
+      const nn::Tensor& g = ws[w].heads.gates;
+      for (size_t r = 0; r < g.rows(); ++r)
+        for (size_t j = 0; j < nt * ne; ++j) sums[w][j] += g.at(r, j);
+    });
+  }
+  std::vector<std::vector<double>> out(nt, std::vector<double>(ne, 0.0));
+  for (const auto& s : sums)
+    for (size_t t = 0; t < nt; ++t)
+      for (size_t e = 0; e < ne; ++e) out[t][e] += s[t * ne + e] / static_cast<double>(rows.size());
+  return out;
 }
 
 std::vector<float> Trainer::predict(const Dataset& dataset, std::span<const uint64_t> rows) {
@@ -255,12 +324,14 @@ TrainReport Trainer::fit(const Dataset& ds, std::span<const uint64_t> train_rows
     EpochReport er;
     er.epoch = epoch;
     double loss_sum = 0.0;
+    std::vector<double> task_sums(model_.outputs(), 0.0);
     {
       BatchStream stream(reader, order, options_.batch_size);
       Progress progress(fmt::format("epoch {}/{}", epoch, options_.epochs), order.size(), ctx_);
       while (const models::Batch* b = stream.next()) {
         const double l = step(*b);
         loss_sum += l * b->size;
+        for (size_t t = 0; t < task_sums.size(); ++t) task_sums[t] += impl_->task_mean[t] * b->size;
         er.samples += b->size;
         ++er.steps;
         progress.add(b->size);
@@ -271,11 +342,21 @@ TrainReport Trainer::fit(const Dataset& ds, std::span<const uint64_t> train_rows
     }
     er.seconds = clock.elapsed_seconds();
     er.train_loss = er.samples ? loss_sum / er.samples : 0.0;
+    if (task_sums.size() > 1)
+      for (size_t t = 0; t < task_sums.size(); ++t)
+        er.task_losses[model_.features().tasks[t].name] = er.samples ? task_sums[t] / er.samples : 0.0;
     er.samples_per_second = er.seconds > 0 ? er.samples / er.seconds : 0.0;
     if (evaluating) {
       auto predictions = predict(ds, eval_rows);
       er.metrics = evaluate_predictions(options_.metrics, predictions, ds, model_.features(), eval_rows).values();
-      const double value = er.metrics.at(options_.monitor);
+      const auto it = er.metrics.find(options_.monitor);
+      if (it == er.metrics.end()) {
+        std::string keys;
+        for (const auto& [k, v] : er.metrics) keys += (keys.empty() ? "" : ", ") + k;
+        RECO_THROW(ErrorCode::kInvalidArgument) << "train.monitor '" << options_.monitor
+                                                << "' is not among the evaluated metrics (" << keys << ")";
+      }
+      const double value = it->second;
       const bool improved = std::isnan(best) || (higher ? value > best : value < best);
       if (improved) {
         best = value;

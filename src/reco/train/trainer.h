@@ -11,6 +11,10 @@
 //      is owned by one worker (table k by worker k mod N) which coalesces the table's rows
 //      from all shards into one RowGrad (unique rows, duplicates summed in batch order) and
 //      applies the optimizer to those rows only. No dense embedding gradient ever exists.
+//   Multi-task (T outputs): each task's loss is a weighted mean over the rows where its
+//   label is present, scaled by its loss weight (times exp(-s_t) with uncertainty weighting,
+//   whose own gradient -w_t exp(-s_t) L_t + 1/2 is added once the batch's task losses are
+//   known, between the two phases).
 //   Both phases run on a persistent ThreadPool; OpenBLAS runs single-threaded inside each
 //   worker. With threads = 1 and a fixed seed every step is deterministic bit for bit;
 //   with N > 1 the reduction order depends on N (not on timing), so a run is reproducible
@@ -39,6 +43,7 @@
 #include "reco/models/ctr_model.h"
 #include "reco/nn/loss.h"
 #include "reco/optim/optimizer.h"
+#include "reco/train/task_metrics.h"
 
 namespace reco::train {
 
@@ -63,7 +68,8 @@ struct EpochReport {
   int epoch = 0;  ///< 1-based
   int64_t steps = 0;
   uint64_t samples = 0;
-  double train_loss = 0.0;  ///< mean over the epoch's samples
+  double train_loss = 0.0;  ///< mean over the epoch's samples (multi-task: sum_t w_t L_t)
+  std::map<std::string, double> task_losses;  ///< multi-task: each task's mean loss
   double seconds = 0.0;
   double samples_per_second = 0.0;
   std::map<std::string, double> metrics;  ///< on the evaluation rows (empty without them)
@@ -87,10 +93,12 @@ class Trainer {
   Trainer(models::CtrModel& model, TrainOptions options, RunContext ctx);
   ~Trainer();
 
-  /// One optimizer step on `batch`; returns the batch's mean loss.
+  /// One optimizer step on `batch`; returns the batch's mean loss (multi-task: the loss
+  /// weights' sum of the tasks' means; last_task_losses() has each task's mean).
   double step(const models::Batch& batch);
 
-  /// Probabilities (bce) or values (mse) for `rows` of `dataset`, in `rows` order.
+  /// Probabilities (bce) or values (mse) for `rows` of `dataset`, in `rows` order,
+  /// [rows.size() * T] row-major.
   std::vector<float> predict(const Dataset& dataset, std::span<const uint64_t> rows);
 
   /// Trains on train_rows, evaluating on eval_rows (may be empty) after each epoch.
@@ -98,6 +106,7 @@ class Trainer {
   TrainReport fit(const Dataset& dataset, std::span<const uint64_t> train_rows, std::span<const uint64_t> eval_rows,
                   const std::function<void(const EpochReport&)>& on_epoch = {});
 
+  const std::vector<double>& last_task_losses() const;
   optim::Optimizer& optimizer() { return *optimizer_; }
   int64_t steps_done() const { return optimizer_->step(); }
 
@@ -110,16 +119,18 @@ class Trainer {
   std::unique_ptr<optim::Optimizer> optimizer_;
 };
 
-/// Scores rows with a model on ctx.threads threads (no trainer needed): logits turned into
-/// probabilities by the sigmoid unless raw_logits.
+/// Scores rows with a model on ctx.threads threads (no trainer needed): [rows.size() * T]
+/// row-major, logits turned into probabilities (sigmoid; chained heads: running products,
+/// see nn::multitask_probabilities) unless raw_logits.
 std::vector<float> predict_rows(const models::CtrModel& model, const Dataset& dataset,
                                 std::span<const uint64_t> rows, const RunContext& ctx, bool raw_logits = false,
                                 size_t batch_size = 4096);
 
-/// Metrics of `predictions` (one per entry of `rows`) against the label (and sample weight,
-/// if the feature map has one) of those dataset rows.
-eval::MetricSet evaluate_predictions(const std::vector<std::string>& metrics, std::span<const float> predictions,
-                                     const Dataset& dataset, const models::FeatureMap& features,
-                                     std::span<const uint64_t> rows);
+
+/// MMoE: each task's gate weights averaged over `rows` ([T][E], each row sums to 1) — which
+/// experts each task relies on. Empty for other heads.
+std::vector<std::vector<double>> mean_gate_weights(const models::CtrModel& model, const Dataset& dataset,
+                                                   std::span<const uint64_t> rows, const RunContext& ctx,
+                                                   size_t batch_size = 4096);
 
 }  // namespace reco::train
