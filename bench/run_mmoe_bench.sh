@@ -263,7 +263,7 @@ for (ds, model), by_seed in groups.items():
         speed = ""
         if k == 0:
             speed = (f"{fmt(med(ours_s) if ours_s else None, '7.2f')} {fmt(med(torch_s) if torch_s else None, '7.2f')} "
-                     (f"{med(ratios):5.2f}x " if ratios else "    -  ")
+                     + (f"{med(ratios):5.2f}x " if ratios else "    -  ")
                      + ", ".join(f"{n} ({c})" for n, c in winners.most_common()))
         print(f"{ds:7} {model:13} {task:14} {fmt(o, '7.4f')} {fmt(t, '7.4f')} {fmt(diff, '+8.4f')} "
               f"{fmt(sd, '8.4f')}  {speed}")
