@@ -12,6 +12,7 @@
 #include "reco/models/model_file.h"
 #include "reco/optim/optimizer_config.h"
 #include "reco/train/train_config.h"
+#include "reco/train/head_calibration.h"
 #include "reco/train/trainer.h"
 #include "split_rows.h"
 
@@ -93,13 +94,62 @@ Action setup_train(CLI::App& sub, GlobalOptions& global) {
         {"threads", ctx.threads},
         {"seed", ctx.seed},
         {"report", report.to_json()}};
+    // Heads: calibrators (downsampling alpha + optional post-hoc map on the evaluation rows)
+    // and utility weights, stored with the model; then how calibrated the heads are.
+    const auto& tasks = features.tasks;
+    std::vector<std::string> methods;
+    std::vector<double> weights;
+    for (const auto& t : tasks) {
+      auto m = cfg.calibration_heads.find(t.name);
+      methods.push_back(m == cfg.calibration_heads.end() ? cfg.calibration : m->second);
+      auto w = cfg.utility_weights.find(t.name);
+      weights.push_back(cfg.utility_weights.empty() ? 1.0 : (w == cfg.utility_weights.end() ? 0.0 : w->second));
+    }
+    for (const auto& [name, m] : cfg.calibration_heads) {
+      bool known = false;
+      for (const auto& t : tasks) known = known || t.name == name;
+      RECO_CHECK(known) << a->config << ": calibration.heads." << name << ": no task of that name";
+    }
+    for (const auto& [name, w] : cfg.utility_weights) {
+      bool known = false;
+      for (const auto& t : tasks) known = known || t.name == name;
+      RECO_CHECK(known) << a->config << ": utility.weights." << name << ": no task of that name";
+    }
+    const models::HeadScoring scoring =
+        train::fit_head_scoring(model, ds, eval_rows, cfg.eval_split, methods, weights, ctx);
+    nlohmann::json heads_json = nlohmann::json::array();
+    const auto gates = train::mean_gate_weights(model, ds, eval_rows, ctx);
+    if (!eval_rows.empty() && cfg.train.loss != nn::LossKind::kMse) {
+      const auto p = train::calibrated_predictions(model, scoring, ds, eval_rows, ctx);
+      const auto reports = train::head_calibration_reports(features, p, ds, eval_rows, cfg.calibration_bins);
+      for (size_t t = 0; t < reports.size(); ++t) {
+        nlohmann::json h = reports[t].to_json();
+        h["calibrator"] = scoring.calibrators[t].to_json();
+        h["utility_weight"] = scoring.weights[t];
+        if (!gates.empty()) h["mean_gate_weights"] = gates[t];
+        heads_json.push_back(h);
+        if (ctx.json || ctx.quiet) continue;
+        std::printf("head %-16s %s: brier %.5f, ece %.5f, logloss %.5f, calibration %.4f (alpha %.4g, %s)\n",
+                    reports[t].head.c_str(), cfg.eval_split.c_str(), reports[t].brier, reports[t].ece,
+                    reports[t].log_loss, reports[t].calibration_ratio, scoring.calibrators[t].alpha,
+                    std::string(calibrate::calibrator_kind_name(scoring.calibrators[t].kind)).c_str());
+        if (!gates.empty()) {
+          std::string g;
+          for (double v : gates[t]) g += fmt::format(" {:.3f}", v);
+          std::printf("  mean gate weights over %zu experts:%s\n", gates[t].size(), g.c_str());
+        }
+      }
+    }
+    extra["heads"] = heads_json;
     models::SaveOptions save;
     save.extra = extra;
+    save.scoring = &scoring;
     models::save_model(cfg.output_model, model, save);
     if (ctx.json) {
       nlohmann::json out = report.to_json();
       out["model"] = cfg.output_model;
       out["parameters"] = model.parameter_count();
+      out["heads"] = heads_json;
       std::printf("%s\n", out.dump(2).c_str());
     } else if (!ctx.quiet) {
       std::printf("best epoch %d%s; model written to %s\n", report.best_epoch,

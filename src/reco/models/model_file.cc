@@ -22,6 +22,7 @@ void save_model(const std::string& path, CtrModel& model, const SaveOptions& opt
                          {"spec", model.spec().to_json()},
                          {"features", model.features().to_json()},
                          {"parameters", params},
+                         {"scoring", (options.scoring ? *options.scoring : HeadScoring::identity(model.features())).to_json()},
                          {"extra", options.extra}};
   ContainerWriter out(path, kModelKind, kModelVersion);
   out.add_section("meta", meta.dump());
@@ -46,7 +47,9 @@ LoadedModel load_model(const std::string& path) {
   RECO_CHECK_CODE(meta.value("model", std::string()) == "ctr", ErrorCode::kUnsupported)
       << path << ": model type '" << meta.value("model", std::string()) << "' is not a ctr model";
   LoadedModel out{CtrModel(ModelSpec::from_json(meta.at("spec")), FeatureMap::from_json(meta.at("features"))),
-                  meta.value("extra", nlohmann::json::object()), std::nullopt};
+                  meta.value("extra", nlohmann::json::object()), std::nullopt, HeadScoring{}};
+  out.scoring = meta.contains("scoring") ? HeadScoring::from_json(meta.at("scoring"), out.model.features())
+                                         : HeadScoring::identity(out.model.features());
   for (nn::Parameter* p : out.model.parameters()) {
     const auto data = in.array<float>(param_section(p->name));
     RECO_CHECK_CODE(data.size() == p->value.size(), ErrorCode::kCorrupt)

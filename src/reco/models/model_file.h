@@ -2,7 +2,8 @@
 //
 // Sections:
 //   "meta"            JSON {"format_version":1, "model":"ctr", "spec":ModelSpec, "features":FeatureMap,
-//                     "parameters":[{"name","rows","cols","sparse"}...], "extra":{...}}
+//                     "parameters":[{"name","rows","cols","sparse"}...], "scoring":HeadScoring,
+//                     "extra":{...}}
 //                     extra holds what the trainer knows: the training config, the dataset
 //                     it came from (path, rows, downsampling alpha), the per-epoch report.
 //   "param/<name>"    f32 [rows * cols], row-major, one per parameter in CtrModel::parameters() order
@@ -20,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reco/models/ctr_model.h"
+#include "reco/models/head_scoring.h"
 
 namespace reco::optim {
 class Optimizer;
@@ -34,6 +36,7 @@ struct SaveOptions {
   nlohmann::json extra = nlohmann::json::object();
   const optim::Optimizer* optimizer = nullptr;          ///< checkpoint: also its state
   std::optional<nlohmann::json> train_state;            ///< checkpoint: trainer position
+  const HeadScoring* scoring = nullptr;                 ///< null = HeadScoring::identity
 };
 
 void save_model(const std::string& path, CtrModel& model, const SaveOptions& options = {});
@@ -42,6 +45,7 @@ struct LoadedModel {
   CtrModel model;
   nlohmann::json extra;
   std::optional<nlohmann::json> train_state;
+  HeadScoring scoring;
 };
 
 LoadedModel load_model(const std::string& path);

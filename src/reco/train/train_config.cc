@@ -6,6 +6,7 @@
 
 #include <toml++/toml.h>
 
+#include "reco/calibrate/calibrator.h"
 #include "reco/core/error.h"
 #include "reco/optim/optimizer_config.h"
 
@@ -118,7 +119,8 @@ TrainConfig parse_train_config(std::string_view text, const std::string& source,
     RECO_THROW(ErrorCode::kParse) << source << ":" << e.source().begin.line << ":" << e.source().begin.column
                                   << ": " << e.description();
   }
-  check_keys(root, source, "config", {"data", "model", "task", "optimizer", "train", "output"});
+  check_keys(root, source, "config",
+             {"data", "model", "task", "optimizer", "train", "calibration", "utility", "output"});
   TrainConfig c;
   c.source_text = std::string(text);
   static const toml::table kEmpty;
@@ -216,6 +218,43 @@ TrainConfig parse_train_config(std::string_view text, const std::string& source,
     tr.validate();
   } catch (const Error& e) {
     RECO_THROW(ErrorCode::kInvalidArgument) << source << ": " << e.message();
+  }
+
+  if (const toml::table* cal = table_or_null(root, "calibration", source)) {
+    check_keys(*cal, source, "calibration", {"method", "heads", "bins"});
+    c.calibration = get_string(*cal, "method", source, "none");
+    try {
+      calibrate::parse_calibrator_kind(c.calibration);
+    } catch (const Error& e) {
+      bad(source, "calibration.method", e.message());
+    }
+    c.calibration_bins = static_cast<int>(get_int(*cal, "bins", source, 10));
+    if (c.calibration_bins < 1) bad(source, "calibration.bins", "must be >= 1");
+    if (const toml::node* h = cal->get("heads")) {
+      const toml::table* ht = h->as_table();
+      if (!ht) bad(where(source, *h), "calibration.heads", "expected a table {task = \"platt\", ...}");
+      for (const auto& [k, v] : *ht) {
+        auto m = v.value<std::string>();
+        if (!m) bad(where(source, v), "calibration.heads." + std::string(k.str()), "expected a method name");
+        try {
+          calibrate::parse_calibrator_kind(*m);
+        } catch (const Error& e) {
+          bad(where(source, v), "calibration.heads." + std::string(k.str()), e.message());
+        }
+        c.calibration_heads[std::string(k.str())] = *m;
+      }
+    }
+  }
+  if (const toml::table* u = table_or_null(root, "utility", source)) {
+    check_keys(*u, source, "utility", {"weights"});
+    if (const toml::node* w = u->get("weights")) {
+      const toml::table* wt = w->as_table();
+      if (!wt) bad(where(source, *w), "utility.weights", "expected a table {task = weight, ...}");
+      for (const auto& [k, v] : *wt) {
+        if (!v.is_number()) bad(where(source, v), "utility.weights." + std::string(k.str()), "expected a number");
+        c.utility_weights[std::string(k.str())] = *v.value<double>();
+      }
+    }
   }
 
   if (const toml::table* o = table_or_null(root, "output", source)) {

@@ -10,12 +10,18 @@
 //   [optimizer]  optim::OptimizerConfig keys (see optim/optimizer_config.h)
 //   [train]      batch_size, epochs, max_steps, loss, shuffle, metrics, monitor, patience,
 //                keep_best, checkpoint, resume, eval_batch_size, threads, seed
+//   [calibration] method ("none" | "platt" | "isotonic", every head; default none: only the
+//                negative-downsampling correction), heads = {task = method} overrides,
+//                bins (reliability diagram bins, default 10)
+//   [utility]    weights = {task = w}: the utility weights stored with the model (default 1
+//                per head; heads not named get 0 once any is named)
 //   [output]     model (path of the model file to write)
 //
 // Unknown tables or keys are errors naming the file, the line and the valid keys: a typo
 // must not silently train a different model.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "reco/models/feature_map.h"
@@ -32,6 +38,10 @@ struct TrainConfig {
   TrainOptions train;
   int threads = 1;
   uint64_t seed = 42;
+  std::string calibration = "none";
+  std::map<std::string, std::string> calibration_heads;  ///< per-task override of `calibration`
+  int calibration_bins = 10;
+  std::map<std::string, double> utility_weights;          ///< empty = 1 per head
   std::string output_model;
   std::string source_text;  ///< the TOML text, stored in the model file
 };
