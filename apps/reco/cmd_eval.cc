@@ -7,6 +7,8 @@
 #include "reco/core/error.h"
 #include "reco/eval/metric_set.h"
 #include "reco/models/model_file.h"
+#include "reco/calibrate/reliability_svg.h"
+#include "reco/train/head_calibration.h"
 #include "reco/train/trainer.h"
 #include "split_rows.h"
 
@@ -18,6 +20,9 @@ struct EvalArgs {
   std::string data;
   std::string split;
   std::vector<std::string> metrics = {"auc", "pr_auc", "logloss", "brier", "accuracy", "calibration"};
+  bool raw = false;
+  int bins = 10;
+  std::string reliability_svg;
 };
 }  // namespace
 
@@ -29,6 +34,9 @@ Action setup_eval(CLI::App& sub, GlobalOptions& global) {
   sub.add_option("--metrics", a->metrics, "Metric names (auc pr_auc logloss brier accuracy calibration mse ...)")
       ->delimiter(',')
       ->capture_default_str();
+  sub.add_flag("--raw", a->raw, "Judge the raw head outputs (default: calibrated as stored in the model)");
+  sub.add_option("--bins", a->bins, "Reliability diagram bins")->capture_default_str();
+  sub.add_option("--reliability-svg", a->reliability_svg, "Write the per-head reliability diagram as SVG");
   return [a, &global] {
     RunContext ctx = global.context();
     auto loaded = models::load_model(a->model);
@@ -48,17 +56,37 @@ Action setup_eval(CLI::App& sub, GlobalOptions& global) {
     const auto& features = loaded.model.features();
     models::check_features(features, ds, /*require_label=*/true);
     const bool regression = loaded.extra.value("loss", std::string("bce")) == "mse";
-    const auto predictions = train::predict_rows(loaded.model, ds, rows, ctx, regression);
+    auto predictions = train::predict_rows(loaded.model, ds, rows, ctx, regression);
+    if (!regression && !a->raw) loaded.scoring.calibrate(predictions);
     const train::TaskMetrics set = train::evaluate_predictions(a->metrics, predictions, ds, features, rows);
     nlohmann::json out = set.to_json();
     out["model"] = a->model;
     out["data"] = a->data;
     out["split"] = split;
+    out["calibrated"] = !regression && !a->raw;
+    std::vector<calibrate::CalibrationReport> reports;
+    if (!regression) {
+      RECO_CHECK(a->bins >= 1) << "--bins must be >= 1";
+      reports = train::head_calibration_reports(features, predictions, ds, rows, static_cast<size_t>(a->bins));
+      nlohmann::json heads = nlohmann::json::array();
+      for (size_t t = 0; t < reports.size(); ++t) {
+        nlohmann::json h = reports[t].to_json();
+        h["calibrator"] = loaded.scoring.calibrators[t].to_json();
+        heads.push_back(h);
+      }
+      out["heads"] = heads;
+      if (!a->reliability_svg.empty()) calibrate::write_reliability_svg(a->reliability_svg, reports);
+    }
     if (global.json) {
       std::printf("%s\n", out.dump(2).c_str());
     } else {
       std::printf("%s on %s (%s, %zu rows):\n", a->model.c_str(), a->data.c_str(), split.c_str(), rows.size());
-      for (const auto& [k, v] : set.values()) std::printf("  %-12s %.6f\n", k.c_str(), v);
+      for (const auto& [k, v] : set.values()) std::printf("  %-24s %.6f\n", k.c_str(), v);
+      for (const auto& r : reports)
+        std::printf("  head %-16s brier %.5f  ece %.5f  mce %.5f  logloss %.5f  calibration %.4f  (%llu rows, %llu masked)\n",
+                    r.head.c_str(), r.brier, r.ece, r.mce, r.log_loss, r.calibration_ratio,
+                    (unsigned long long)r.count, (unsigned long long)r.masked);
+      if (!a->reliability_svg.empty()) std::printf("  reliability diagram written to %s\n", a->reliability_svg.c_str());
     }
     return 0;
   };

@@ -40,7 +40,7 @@ Action setup_ingest(CLI::App& sub, GlobalOptions& global) {
       ->capture_default_str();
   sub.add_option("--downsample-label", o->downsample_label, "Label defining negatives (default: the first label)");
   sub.add_option("--split", o->split,
-                 "none | random:0.8,0.1,0.1 | time:0.8,0.1 | user:0.8,0.1,0.1 | leave-last-out[:N]")
+                 "none | random:0.8,0.1,0.1 | time:0.8,0.1 | user:0.8,0.1,0.1 | leave-last-out[:N] | index-mod:N:a,b")
       ->capture_default_str();
   sub.add_flag("--list-formats", o->list_formats, "List the built-in layouts and exit");
   sub.add_option("--print-schema", o->print_schema, "Print a built-in layout's TOML schema and exit");

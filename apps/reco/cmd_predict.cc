@@ -41,6 +41,8 @@ struct PredictArgs {
   std::string out = "-";
   std::string split = "all";
   bool logits = false;
+  bool uncalibrated = false;
+  std::string utility;
 };
 }  // namespace
 
@@ -55,6 +57,9 @@ Action setup_predict(CLI::App& sub, GlobalOptions& global) {
   sub.add_option("--out", a->out, "Output CSV (row,prediction); - = stdout")->capture_default_str();
   sub.add_option("--split", a->split, "train | validation | test | all")->capture_default_str();
   sub.add_flag("--logits", a->logits, "Write raw logits instead of probabilities");
+  sub.add_flag("--uncalibrated", a->uncalibrated, "Raw head probabilities (no downsampling correction or calibrator)");
+  sub.add_option("--utility", a->utility,
+                 "Utility weights overriding the model's, e.g. click=1,save=2 or 1,2 (multi-task models)");
   return [a, &global] {
     RunContext ctx = global.context();
     auto loaded = models::load_model(a->model);
@@ -85,7 +90,11 @@ Action setup_predict(CLI::App& sub, GlobalOptions& global) {
     Dataset ds = Dataset::open(data_path);
     const auto rows = rows_of_split(ds, a->split);
     const bool raw = a->logits || loaded.extra.value("loss", std::string("bce")) == "mse";
-    const auto predictions = train::predict_rows(loaded.model, ds, rows, ctx, raw);
+    auto predictions = train::predict_rows(loaded.model, ds, rows, ctx, raw);
+    // Calibrated heads (downsampling correction + stored map) unless raw scores are asked for.
+    if (!raw && !a->uncalibrated) loaded.scoring.calibrate(predictions);
+    const std::vector<double> weights =
+        a->utility.empty() ? loaded.scoring.weights : loaded.scoring.parse_weights(a->utility);
     std::FILE* f = stdout;
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> owned(nullptr, &std::fclose);
     std::string tmp;
@@ -100,11 +109,13 @@ Action setup_predict(CLI::App& sub, GlobalOptions& global) {
     const size_t nt = tasks.size();
     std::string header = "row";
     for (const auto& t : tasks) header += "," + (nt == 1 ? std::string("prediction") : t.name);
+    if (nt > 1) header += ",utility";
     std::fprintf(f, "%s\n", header.c_str());
     // %.9g round-trips a float exactly, so scores read back compare equal.
     for (size_t i = 0; i < rows.size(); ++i) {
       std::fprintf(f, "%llu", (unsigned long long)rows[i]);
       for (size_t t = 0; t < nt; ++t) std::fprintf(f, ",%.9g", predictions[i * nt + t]);
+      if (nt > 1) std::fprintf(f, ",%.9g", models::HeadScoring::utility(&predictions[i * nt], weights));
       std::fputc('\n', f);
     }
     if (owned) {

@@ -45,5 +45,6 @@ Action setup_bench(CLI::App& sub, GlobalOptions& global);
 Action setup_gen(CLI::App& sub, GlobalOptions& global);
 Action setup_quickstart(CLI::App& sub, GlobalOptions& global);
 Action setup_samples(CLI::App& sub, GlobalOptions& global);
+Action setup_rank(CLI::App& sub, GlobalOptions& global);
 
 }  // namespace reco::cli

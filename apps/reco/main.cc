@@ -27,9 +27,10 @@ static const std::vector<Command>& command_table() {
       {"inspect", "Describe a reco artifact (dataset: schema, rows, label rates, statistics)", setup_inspect},
       {"gen", "Generate synthetic datasets", setup_gen},
       {"samples", "Build training samples from event logs (engagement: per user-item multi-label rows)", setup_samples},
-      {"train", "Train a ranking model (DLRM, MLP, wide & deep, LR) from a TOML config", setup_train},
+      {"train", "Train a ranking model (DLRM, MLP, wide & deep, LR; multi-task heads) from a TOML config", setup_train},
       {"eval", "Metrics of a saved model on a dataset split", setup_eval},
       {"predict", "Score dataset rows with a saved model", setup_predict},
+      {"rank", "Rank candidate lists by the utility over calibrated heads; per-head AUC, utility NDCG@k", setup_rank},
       {"bench", "Benchmarks (train: DLRM random-data throughput)", setup_bench},
       {"version", "Print the version", setup_version},
   };
