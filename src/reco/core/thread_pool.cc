@@ -11,6 +11,21 @@
 
 namespace reco {
 
+namespace {
+// Spin-wait budget between regions of a step. A pause instruction costs tens of cycles
+// without a system call; yielding only every 64 spins keeps a waiting worker from taking a
+// core another process needs, while a region that starts within microseconds (the common
+// case: a training step is two back-to-back regions) is picked up without entering the
+// kernel (sched_yield took ~20 % of a small MMoE's training time).
+constexpr int kSpins = 1 << 15;
+inline void relax(int i) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+  if ((i & 63) == 63) std::this_thread::yield();
+}
+}  // namespace
+
 struct ThreadPool::Impl {
   int threads = 1;
   std::vector<std::thread> workers;
@@ -38,12 +53,12 @@ struct ThreadPool::Impl {
     for (;;) {
       // Spin a little: the next region usually starts within microseconds.
       bool ready = false;
-      for (int i = 0; i < 4000; ++i) {
+      for (int i = 0; i < kSpins; ++i) {
         if (generation.load(std::memory_order_acquire) != seen) {
           ready = true;
           break;
         }
-        std::this_thread::yield();
+        relax(i);
       }
       if (!ready) {
         std::unique_lock<std::mutex> lock(mu);
@@ -93,7 +108,7 @@ void ThreadPool::run(const std::function<void(int worker)>& fn) {
   s.wake.notify_all();
   s.execute(0);
   // Wait for the others: spin first, then sleep.
-  for (int i = 0; i < 20000 && s.pending.load(std::memory_order_acquire) != 0; ++i) std::this_thread::yield();
+  for (int i = 0; i < 4 * kSpins && s.pending.load(std::memory_order_acquire) != 0; ++i) relax(i);
   if (s.pending.load(std::memory_order_acquire) != 0) {
     std::unique_lock<std::mutex> lock(s.mu);
     s.done_cv.wait(lock, [&] { return s.pending.load(std::memory_order_acquire) == 0; });

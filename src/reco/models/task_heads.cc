@@ -1,5 +1,6 @@
 #include "reco/models/task_heads.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "reco/core/error.h"
@@ -13,11 +14,18 @@ TaskHeads::TaskHeads(const ModelSpec& spec, size_t in, const std::vector<std::st
   RECO_CHECK(!tasks.empty()) << "model.head = " << head_kind_name(spec.head) << " needs at least one task";
   size_t tower_in = in;
   if (kind_ == HeadKind::kMmoe) {
-    for (size_t e = 0; e < spec.experts; ++e)
-      experts_.emplace_back("expert" + std::to_string(e), in, spec.expert, spec.activation, spec.activation,
-                            spec.dropout);
+    expert_count_ = spec.experts;
+    expert_hidden_ = spec.expert.front();
+    expert_out_ = spec.expert.back();
+    expert_first_ = nn::Linear("experts.0", in, expert_count_ * expert_hidden_, spec.activation);
+    if (spec.expert.size() > 1) {
+      const std::vector<size_t> rest(spec.expert.begin() + 1, spec.expert.end());
+      for (size_t e = 0; e < spec.experts; ++e)
+        expert_rest_.emplace_back("expert" + std::to_string(e), expert_hidden_, rest, spec.activation,
+                                  spec.activation, spec.dropout);
+    }
     gate_ = nn::Linear("gate", in, tasks.size() * spec.experts, nn::Activation::kNone);
-    tower_in = spec.expert.back();
+    tower_in = expert_out_;
   } else if (!spec.shared.empty()) {
     has_shared_ = true;
     shared_ = nn::Mlp("shared", in, spec.shared, spec.activation, spec.activation, spec.dropout);
@@ -29,7 +37,15 @@ TaskHeads::TaskHeads(const ModelSpec& spec, size_t in, const std::vector<std::st
 
 void TaskHeads::init(Rng& rng) {
   if (has_shared_) shared_.init(rng);
-  for (auto& e : experts_) e.init(rng);
+  if (kind_ == HeadKind::kMmoe) {
+    // Xavier over the fused layer would use fan-out E*h1; each expert is its own layer of
+    // fan-out h1, so draw each block with that expert's bound.
+    const float bound = std::sqrt(6.0f / static_cast<float>(expert_first_.in() + expert_hidden_));
+    nn::Tensor& w = expert_first_.weight().value;
+    for (size_t i = 0; i < w.size(); ++i) w.data()[i] = (2.0f * rng.uniform_float() - 1.0f) * bound;
+    expert_first_.bias().value.zero();
+  }
+  for (auto& e : expert_rest_) e.init(rng);
   if (kind_ == HeadKind::kMmoe) gate_.init(rng);
   for (auto& t : towers_) t.init(rng);
 }
@@ -38,7 +54,11 @@ std::vector<nn::Parameter*> TaskHeads::parameters() {
   std::vector<nn::Parameter*> out;
   if (has_shared_)
     for (auto* p : shared_.parameters()) out.push_back(p);
-  for (auto& e : experts_)
+  if (kind_ == HeadKind::kMmoe) {
+    out.push_back(&expert_first_.weight());
+    out.push_back(&expert_first_.bias());
+  }
+  for (auto& e : expert_rest_)
     for (auto* p : e.parameters()) out.push_back(p);
   if (kind_ == HeadKind::kMmoe) {
     out.push_back(&gate_.weight());
@@ -51,15 +71,17 @@ std::vector<nn::Parameter*> TaskHeads::parameters() {
 
 void TaskHeads::prepare(TaskHeadsWorkspace& ws) const {
   if (has_shared_) shared_.prepare(ws.shared);
-  ws.experts.resize(experts_.size());
-  for (size_t e = 0; e < experts_.size(); ++e) experts_[e].prepare(ws.experts[e]);
+  ws.experts.resize(expert_rest_.size());
+  for (size_t e = 0; e < expert_rest_.size(); ++e) expert_rest_[e].prepare(ws.experts[e]);
   ws.towers.resize(towers_.size());
   for (size_t t = 0; t < towers_.size(); ++t) towers_[t].prepare(ws.towers[t]);
   if (kind_ == HeadKind::kMmoe) {
+    ws.grad_expert_weight.resize(expert_first_.out(), expert_first_.in(), true);
+    ws.grad_expert_bias.resize(1, expert_first_.out(), true);
     ws.grad_gate_weight.resize(gate_.out(), gate_.in(), true);
     ws.grad_gate_bias.resize(1, gate_.out(), true);
     ws.mixed.resize(towers_.size());
-    ws.dexperts.resize(experts_.size());
+    ws.dexperts.resize(expert_count_);
   }
 }
 
@@ -67,6 +89,10 @@ std::vector<nn::Tensor*> TaskHeads::gradients(TaskHeadsWorkspace& ws, HeadKind k
   std::vector<nn::Tensor*> out;
   if (has_shared)
     for (auto* g : nn::Mlp::gradients(ws.shared)) out.push_back(g);
+  if (kind == HeadKind::kMmoe) {
+    out.push_back(&ws.grad_expert_weight);
+    out.push_back(&ws.grad_expert_bias);
+  }
   for (auto& e : ws.experts)
     for (auto* g : nn::Mlp::gradients(e)) out.push_back(g);
   if (kind == HeadKind::kMmoe) {
@@ -84,17 +110,20 @@ void TaskHeads::forward(nn::ConstMatrixView x, TaskHeadsWorkspace& ws, Rng* drop
   ws.logits.resize(n, tasks);
   // Scoring may use a workspace that was never prepare()d (no gradient buffers needed).
   ws.towers.resize(tasks);
-  ws.experts.resize(experts_.size());
+  ws.experts.resize(expert_rest_.size());
   if (kind_ == HeadKind::kMmoe) {
     ws.mixed.resize(tasks);
-    const size_t ne = experts_.size();
-    for (size_t e = 0; e < ne; ++e) experts_[e].forward(x, ws.experts[e], dropout_rng);
+    const size_t ne = expert_count_;
+    expert_first_.forward(x, ws.expert_first);
+    for (size_t e = 0; e < expert_rest_.size(); ++e)
+      expert_rest_[e].forward(nn::ConstMatrixView(ws.expert_first.view()).cols_slice(e * expert_hidden_, expert_hidden_),
+                              ws.experts[e], dropout_rng);
     gate_.forward(x, ws.gates);
     for (size_t t = 0; t < tasks; ++t) {
       nn::MatrixView g = nn::MatrixView(ws.gates).cols_slice(t * ne, ne);
       nn::softmax_rows(g, g);
     }
-    const size_t de = experts_.front().out();
+    const size_t de = expert_out_;
     for (size_t t = 0; t < tasks; ++t) {
       nn::Tensor& f = ws.mixed[t];
       f.resize(n, de, /*zero=*/true);
@@ -102,7 +131,7 @@ void TaskHeads::forward(nn::ConstMatrixView x, TaskHeadsWorkspace& ws, Rng* drop
         float* fr = f.row(r);
         const float* g = ws.gates.row(r) + t * ne;
         for (size_t e = 0; e < ne; ++e) {
-          const float* er = ws.experts[e].output().row(r);
+          const float* er = expert_output(ws, e).row(r);
           const float ge = g[e];
           for (size_t j = 0; j < de; ++j) fr[j] += ge * er[j];
         }
@@ -137,8 +166,8 @@ void TaskHeads::backward(nn::ConstMatrixView x, nn::ConstMatrixView dlogits, Tas
   const size_t tasks = towers_.size();
   RECO_ASSERT(dlogits.rows == n && dlogits.cols == tasks);
   if (kind_ == HeadKind::kMmoe) {
-    const size_t ne = experts_.size();
-    const size_t de = experts_.front().out();
+    const size_t ne = expert_count_;
+    const size_t de = expert_out_;
     for (size_t e = 0; e < ne; ++e) ws.dexperts[e].resize(n, de, /*zero=*/true);
     ws.dgates.resize(n, tasks * ne);
     for (size_t t = 0; t < tasks; ++t) {
@@ -149,7 +178,7 @@ void TaskHeads::backward(nn::ConstMatrixView x, nn::ConstMatrixView dlogits, Tas
         const float* g = ws.gates.row(r) + t * ne;
         float* dg = ws.dgates.row(r) + t * ne;
         for (size_t e = 0; e < ne; ++e) {
-          const float* er = ws.experts[e].output().row(r);
+          const float* er = expert_output(ws, e).row(r);
           float* de_r = ws.dexperts[e].row(r);
           float dot = 0.0f;
           for (size_t j = 0; j < de; ++j) {
@@ -163,10 +192,21 @@ void TaskHeads::backward(nn::ConstMatrixView x, nn::ConstMatrixView dlogits, Tas
       nn::softmax_rows_backward(nn::ConstMatrixView(ws.gates.view()).cols_slice(t * ne, ne), dgt, dgt);
     }
     gate_.backward(x, ws.gates, ws.dgates, ws.grad_gate_weight, ws.grad_gate_bias, dx);
+    // Gradient w.r.t. the fused first layer's output, block e = expert e.
+    const size_t h1 = expert_hidden_;
+    ws.dexpert_first.resize(n, ne * h1);
     for (size_t e = 0; e < ne; ++e) {
-      experts_[e].backward(x, ws.dexperts[e], ws.experts[e], dx ? &ws.dtmp : nullptr);
-      if (dx) add_into(*dx, ws.dtmp);
+      const nn::Tensor* block = &ws.dexperts[e];
+      if (!expert_rest_.empty()) {
+        expert_rest_[e].backward(nn::ConstMatrixView(ws.expert_first.view()).cols_slice(e * h1, h1), ws.dexperts[e],
+                                 ws.experts[e], &ws.dtmp);
+        block = &ws.dtmp;
+      }
+      for (size_t r = 0; r < n; ++r) std::memcpy(ws.dexpert_first.row(r) + e * h1, block->row(r), h1 * sizeof(float));
     }
+    expert_first_.backward(x, ws.expert_first, ws.dexpert_first, ws.grad_expert_weight, ws.grad_expert_bias,
+                           dx ? &ws.dtmp : nullptr);
+    if (dx) add_into(*dx, ws.dtmp);
     return;
   }
   const nn::ConstMatrixView h = has_shared_ ? ws.shared.output().view() : x;
@@ -183,10 +223,16 @@ void TaskHeads::backward(nn::ConstMatrixView x, nn::ConstMatrixView dlogits, Tas
   }
 }
 
+nn::ConstMatrixView TaskHeads::expert_output(const TaskHeadsWorkspace& ws, size_t k) const {
+  if (!expert_rest_.empty()) return ws.experts[k].output().view();
+  return nn::ConstMatrixView(ws.expert_first.view()).cols_slice(k * expert_hidden_, expert_hidden_);
+}
+
 size_t TaskHeads::macs_per_example() const {
   size_t m = has_shared_ ? shared_.macs_per_example() : 0;
-  for (const auto& e : experts_) m += e.macs_per_example();
-  if (kind_ == HeadKind::kMmoe) m += gate_.in() * gate_.out() + towers_.size() * experts_.size() * experts_.front().out();
+  if (kind_ == HeadKind::kMmoe) m += expert_first_.in() * expert_first_.out();
+  for (const auto& e : expert_rest_) m += e.macs_per_example();
+  if (kind_ == HeadKind::kMmoe) m += gate_.in() * gate_.out() + towers_.size() * expert_count_ * expert_out_;
   for (const auto& t : towers_) m += t.macs_per_example();
   return m;
 }

@@ -8,7 +8,9 @@
 //   mmoe           E experts e_k = Expert_k(x) [n, de]; per task a gate g_t = softmax(x G_t + c_t)
 //                  over the E experts; f_t = sum_k g_t,k e_k; logit_t = Tower_t(f_t)
 //                  (Ma et al. 2018). All gates are one Linear in -> T*E whose column block t
-//                  is task t's gate.
+//                  is task t's gate. The experts' first layers, which all read x, are one
+//                  Linear in -> E*h1 (column block k = expert k; one GEMM instead of E small
+//                  ones); deeper expert layers are per-expert MLPs on their block.
 // Hidden layers of shared/expert/tower MLPs use the model's activation; a tower's last layer
 // is linear (the logit). Every expert's last layer keeps the activation (experts output
 // features, not logits).
@@ -29,14 +31,16 @@ namespace reco::models {
 
 struct TaskHeadsWorkspace {
   nn::MlpWorkspace shared;
-  std::vector<nn::MlpWorkspace> experts;
+  nn::Tensor expert_first;              ///< mmoe: [n, E*h1] all experts' first layer
+  nn::Tensor grad_expert_weight, grad_expert_bias;
+  std::vector<nn::MlpWorkspace> experts;  ///< mmoe: per expert, its layers after the first
   std::vector<nn::MlpWorkspace> towers;
   nn::Tensor gates;                     ///< mmoe: [n, T*E] softmax weights (column block t = task t)
   std::vector<nn::Tensor> mixed;        ///< mmoe: per task f_t [n, de]
   nn::Tensor logits;                    ///< [n, T]
   nn::Tensor grad_gate_weight, grad_gate_bias;
   // Backward scratch.
-  nn::Tensor dh, dtmp, dgates;
+  nn::Tensor dh, dtmp, dgates, dexpert_first;
   std::vector<nn::Tensor> dexperts;     ///< mmoe: per expert [n, de]
 };
 
@@ -47,7 +51,7 @@ class TaskHeads {
   TaskHeads(const ModelSpec& spec, size_t in, const std::vector<std::string>& tasks);
 
   size_t tasks() const { return towers_.size(); }
-  size_t experts() const { return experts_.size(); }
+  size_t experts() const { return expert_count_; }
   HeadKind kind() const { return kind_; }
 
   void init(Rng& rng);
@@ -68,7 +72,13 @@ class TaskHeads {
   HeadKind kind_ = HeadKind::kSharedBottom;
   bool has_shared_ = false;
   nn::Mlp shared_;
-  std::vector<nn::Mlp> experts_;
+  size_t expert_count_ = 0;
+  size_t expert_hidden_ = 0;        // h1: width of each expert's first layer
+  size_t expert_out_ = 0;           // de: width of each expert's output
+  nn::Linear expert_first_;         // mmoe: in -> E*h1
+  std::vector<nn::Mlp> expert_rest_;  // mmoe: per expert, layers 2.. (empty for one-layer experts)
+  /// Expert k's output rows in ws (a column block of expert_first or its own MLP's output).
+  nn::ConstMatrixView expert_output(const TaskHeadsWorkspace& ws, size_t k) const;
   nn::Linear gate_;  // mmoe: in -> T*E
   std::vector<nn::Mlp> towers_;
 };

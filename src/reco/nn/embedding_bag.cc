@@ -86,10 +86,26 @@ void build_row_grad(std::span<const BagBatch> shards, std::span<const ConstMatri
   const size_t dim = douts.empty() ? 0 : douts[0].cols;
   auto& keys = scratch.keys;
   keys.resize(total);
-  size_t pos = 0;
+  uint32_t max_id = 0;
   for (const auto& s : shards)
-    for (uint32_t id : s.ids) keys[pos] = (static_cast<uint64_t>(id) << 32) | pos, ++pos;
-  std::sort(keys.begin(), keys.end());
+    for (uint32_t id : s.ids) max_id = std::max(max_id, id);
+  if (static_cast<size_t>(max_id) < 4 * total + 1024) {
+    // Small id range (small tables, or dense ids): a stable counting sort by id gives the
+    // order of sorting (id, position) in O(ids + range) instead of O(ids log ids).
+    auto& counts = scratch.counts;
+    counts.assign(static_cast<size_t>(max_id) + 2, 0);
+    for (const auto& s : shards)
+      for (uint32_t id : s.ids) ++counts[id + 1];
+    for (size_t i = 1; i < counts.size(); ++i) counts[i] += counts[i - 1];
+    size_t pos = 0;
+    for (const auto& s : shards)
+      for (uint32_t id : s.ids) keys[counts[id]++] = (static_cast<uint64_t>(id) << 32) | pos, ++pos;
+  } else {
+    size_t pos = 0;
+    for (const auto& s : shards)
+      for (uint32_t id : s.ids) keys[pos] = (static_cast<uint64_t>(id) << 32) | pos, ++pos;
+    std::sort(keys.begin(), keys.end());
+  }
   size_t unique = 0;
   for (size_t i = 0; i < total; ++i)
     if (i == 0 || (keys[i] >> 32) != (keys[i - 1] >> 32)) ++unique;

@@ -139,6 +139,9 @@ TEST(MultiTaskGradient, MmoeMlp) { run_case({"mmoe mlp", ModelKind::kMlp, HeadKi
 TEST(MultiTaskGradient, MmoeOneExpertTwoLayers) {
   run_case({"mmoe 1 expert", ModelKind::kMlp, HeadKind::kMmoe, {}, 1, {5, 3}});
 }
+TEST(MultiTaskGradient, MmoeThreeTwoLayerExpertsRelu) {
+  run_case({"mmoe 3 deep experts", ModelKind::kMlp, HeadKind::kMmoe, {}, 3, {5, 3}, nn::Activation::kRelu});
+}
 TEST(MultiTaskGradient, MmoeDlrm) { run_case({"mmoe dlrm", ModelKind::kDlrm, HeadKind::kMmoe, {}, 2, {4}}); }
 TEST(MultiTaskGradient, EsmmChain) { run_case({"esmm", ModelKind::kMlp, HeadKind::kEsmm}); }
 TEST(MultiTaskGradient, EsmmChainWithShared) { run_case({"esmm shared", ModelKind::kMlp, HeadKind::kEsmm, {5}}); }
