@@ -35,6 +35,15 @@ TEST(CliShared, QuickstartIngestsTaobao) {
   // Leave-last-out: one test row per user (815 users, each with >= 4 events).
   EXPECT_EQ(s["split"]["test"].get<int>(), 815);
   EXPECT_EQ(s["split"]["validation"].get<int>(), 815);
+  // The multi-task ranker: four calibrated heads judged on the non-downsampled test split.
+  const auto& heads = j["ranker"]["heads"];
+  ASSERT_EQ(heads.size(), 4u);
+  for (const auto& h : heads) {
+    EXPECT_GT(h["auc"].get<double>(), 0.6) << h.dump();
+    EXPECT_LT(h["alpha"].get<double>(), 1.0) << h.dump();
+    // Corrected for downsampling, the mean prediction is near the true rate (raw it is 1.3-1.7x).
+    EXPECT_NEAR(h["calibration_ratio"].get<double>(), 1.0, 0.3) << h.dump();
+  }
 }
 
 TEST(CliShared, CensusGzipIngestWithDownsampling) {

@@ -154,6 +154,8 @@ TEST(Cli, QuickstartWithoutSharedDataUsesGeneratedData) {
   auto j = nlohmann::json::parse(o2);
   EXPECT_EQ(j["source"].get<std::string>(), "reco gen random");
   EXPECT_EQ(j["summary"]["rows"].get<int>(), 5000);
+  ASSERT_EQ(j["ranker"]["heads"].size(), 1u);
+  EXPECT_GT(j["ranker"]["heads"][0]["auc"].get<double>(), 0.5);
 }
 
 }  // namespace
