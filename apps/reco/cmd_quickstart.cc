@@ -128,11 +128,10 @@ nlohmann::json train_and_report(const GlobalOptions& g, const fs::path& dir, con
     std::printf("epoch %d: train loss %.4f, %.0f samples/s, validation auc %.4f\n", e.epoch, e.train_loss,
                 e.samples_per_second, e.metrics.count("auc") ? e.metrics.at("auc") : NAN);
   });
-  std::vector<double> weights;
-  std::vector<std::string> methods(features.tasks.size(), "none");
-  for (const auto& t : features.tasks)
-    weights.push_back(cfg.utility_weights.empty() ? 1.0 : cfg.utility_weights.count(t.name) ? cfg.utility_weights.at(t.name) : 0.0);
-  const auto scoring = train::fit_head_scoring(model, ds, val_rows, "validation", methods, weights, ctx);
+  const auto methods = train::head_calibration_methods(cfg, features, config_path.string());
+  const auto raw = train::fits_a_map(methods) ? train::predict_rows(model, ds, val_rows, ctx) : std::vector<float>{};
+  const auto scoring = train::fit_head_scoring(features, ds, val_rows, raw, "validation", methods,
+                                               train::head_utility_weights(cfg, features, config_path.string()));
   models::SaveOptions save;
   save.scoring = &scoring;
   models::save_model(cfg.output_model, model, save);

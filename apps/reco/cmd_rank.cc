@@ -72,15 +72,7 @@ Action setup_rank(CLI::App& sub, GlobalOptions& global) {
     RunContext ctx = global.context();
     auto loaded = models::load_model(a->model);
     Dataset ds = Dataset::open(a->data);
-    std::string split = a->split;
-    if (split.empty()) {
-      split = "all";
-      for (uint8_t s : ds.split())
-        if (s == 2) {
-          split = "test";
-          break;
-        }
-    }
+    const std::string split = default_eval_split(ds, a->split);
     const auto rows = rows_of_split(ds, split);
     RECO_CHECK(!rows.empty()) << a->data << ": split '" << split << "' has no rows";
     const auto& features = loaded.model.features();

@@ -96,31 +96,19 @@ Action setup_train(CLI::App& sub, GlobalOptions& global) {
         {"report", report.to_json()}};
     // Heads: calibrators (downsampling alpha + optional post-hoc map on the evaluation rows)
     // and utility weights, stored with the model; then how calibrated the heads are.
-    const auto& tasks = features.tasks;
-    std::vector<std::string> methods;
-    std::vector<double> weights;
-    for (const auto& t : tasks) {
-      auto m = cfg.calibration_heads.find(t.name);
-      methods.push_back(m == cfg.calibration_heads.end() ? cfg.calibration : m->second);
-      auto w = cfg.utility_weights.find(t.name);
-      weights.push_back(cfg.utility_weights.empty() ? 1.0 : (w == cfg.utility_weights.end() ? 0.0 : w->second));
-    }
-    for (const auto& [name, m] : cfg.calibration_heads) {
-      bool known = false;
-      for (const auto& t : tasks) known = known || t.name == name;
-      RECO_CHECK(known) << a->config << ": calibration.heads." << name << ": no task of that name";
-    }
-    for (const auto& [name, w] : cfg.utility_weights) {
-      bool known = false;
-      for (const auto& t : tasks) known = known || t.name == name;
-      RECO_CHECK(known) << a->config << ": utility.weights." << name << ": no task of that name";
-    }
+    const auto methods = train::head_calibration_methods(cfg, features, a->config);
+    const auto weights = train::head_utility_weights(cfg, features, a->config);
+    // One forward pass over the evaluation rows serves the calibrator fit and the report.
+    const bool judged = !eval_rows.empty() && cfg.train.loss != nn::LossKind::kMse;
+    std::vector<float> raw;
+    if (!eval_rows.empty() && (judged || train::fits_a_map(methods))) raw = train::predict_rows(model, ds, eval_rows, ctx);
     const models::HeadScoring scoring =
-        train::fit_head_scoring(model, ds, eval_rows, cfg.eval_split, methods, weights, ctx);
+        train::fit_head_scoring(features, ds, eval_rows, raw, cfg.eval_split, methods, weights);
     nlohmann::json heads_json = nlohmann::json::array();
     const auto gates = train::mean_gate_weights(model, ds, eval_rows, ctx);
-    if (!eval_rows.empty() && cfg.train.loss != nn::LossKind::kMse) {
-      const auto p = train::calibrated_predictions(model, scoring, ds, eval_rows, ctx);
+    if (judged) {
+      std::vector<float> p = raw;
+      scoring.calibrate(p);
       const auto reports = train::head_calibration_reports(features, p, ds, eval_rows, cfg.calibration_bins);
       for (size_t t = 0; t < reports.size(); ++t) {
         nlohmann::json h = reports[t].to_json();

@@ -32,4 +32,13 @@ inline std::vector<uint64_t> rows_of_split(const Dataset& ds, std::string_view s
   return rows;
 }
 
+/// The split a scoring command reads when none is given: "test" when the dataset has test
+/// rows, else "all". A given split is returned as is.
+inline std::string default_eval_split(const Dataset& ds, const std::string& given) {
+  if (!given.empty()) return given;
+  for (uint8_t s : ds.split())
+    if (s == 2) return "test";
+  return "all";
+}
+
 }  // namespace reco::cli

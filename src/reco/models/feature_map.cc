@@ -1,6 +1,7 @@
 #include "reco/models/feature_map.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "reco/core/error.h"
 #include "reco/data/dataset.h"
@@ -39,6 +40,18 @@ FeatureMap FeatureMap::from_json(const nlohmann::json& j) {
     RECO_THROW(ErrorCode::kCorrupt) << "feature map: " << e.what();
   }
   return m;
+}
+
+std::vector<float> task_labels(const Task& task, const Dataset& ds, std::span<const uint64_t> rows) {
+  const auto y = ds.f32(task.label);
+  std::span<const float> mask;
+  if (!task.mask.empty()) mask = ds.f32(task.mask);
+  std::vector<float> out(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const uint64_t r = rows[i];
+    out[i] = !mask.empty() && mask_excludes(mask[r]) ? std::numeric_limits<float>::quiet_NaN() : y[r];
+  }
+  return out;
 }
 
 namespace {

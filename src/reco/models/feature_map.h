@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,12 @@ struct FeatureSelection {
   std::string weight;                ///< "" = none
   std::vector<Task> tasks;           ///< [[task]] tables; empty = one task on `label`
 };
+
+/// The mask rule of a Task: a row counts for the task unless its mask value is 0 or NaN.
+inline bool mask_excludes(float mask_value) { return mask_value == 0.0f || mask_value != mask_value; }
+
+/// Task `task`'s labels of `rows` of `dataset`, NaN where the task's mask excludes the row.
+std::vector<float> task_labels(const Task& task, const Dataset& dataset, std::span<const uint64_t> rows);
 
 /// Resolves a selection against a dataset (kNotFound / kInvalidArgument naming the column
 /// and its role when it does not fit).

@@ -71,7 +71,7 @@ void BatchReader::fill(std::span<const uint64_t> rows, models::Batch& b) const {
     for (size_t r = 0; r < n; ++r) {
       const uint64_t i = rows[r];
       // A mask that is 0 (or missing) removes the row from this task only.
-      const bool masked = !m.empty() && !(m[i] != 0.0f && !std::isnan(m[i]));
+      const bool masked = !m.empty() && models::mask_excludes(m[i]);
       b.labels[r * tasks + t] = masked ? std::numeric_limits<float>::quiet_NaN() : y[i];
     }
   }

@@ -1,8 +1,5 @@
 #include "reco/train/head_calibration.h"
 
-#include <cmath>
-#include <limits>
-
 #include "reco/calibrate/downsampling.h"
 #include "reco/core/error.h"
 #include "reco/train/trainer.h"
@@ -10,20 +7,6 @@
 namespace reco::train {
 
 namespace {
-// Task t's labels of `rows`, NaN where masked.
-std::vector<float> task_labels(const models::Task& task, const Dataset& ds, std::span<const uint64_t> rows) {
-  const auto y = ds.f32(task.label);
-  std::span<const float> mask;
-  if (!task.mask.empty()) mask = ds.f32(task.mask);
-  std::vector<float> out(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const uint64_t r = rows[i];
-    const bool masked = !mask.empty() && !(mask[r] != 0.0f && !std::isnan(mask[r]));
-    out[i] = masked ? std::numeric_limits<float>::quiet_NaN() : y[r];
-  }
-  return out;
-}
-
 std::vector<float> row_weights(const models::FeatureMap& f, const Dataset& ds, std::span<const uint64_t> rows) {
   if (f.weight.empty()) return {};
   const auto w = ds.f32(f.weight);
@@ -33,24 +16,28 @@ std::vector<float> row_weights(const models::FeatureMap& f, const Dataset& ds, s
 }
 }  // namespace
 
-models::HeadScoring fit_head_scoring(const models::CtrModel& model, const Dataset& ds, std::span<const uint64_t> rows,
-                                     std::string_view part, const std::vector<std::string>& methods,
-                                     const std::vector<double>& weights, const RunContext& ctx) {
-  const auto& tasks = model.features().tasks;
+bool fits_a_map(const std::vector<std::string>& methods) {
+  for (const auto& m : methods)
+    if (calibrate::parse_calibrator_kind(m) != calibrate::CalibratorKind::kNone) return true;
+  return false;
+}
+
+models::HeadScoring fit_head_scoring(const models::FeatureMap& features, const Dataset& ds,
+                                     std::span<const uint64_t> rows, std::span<const float> raw, std::string_view part,
+                                     const std::vector<std::string>& methods, const std::vector<double>& weights) {
+  const auto& tasks = features.tasks;
   const size_t nt = tasks.size();
   RECO_CHECK(methods.size() == nt && weights.size() == nt) << "fit_head_scoring: one method and weight per head";
-  models::HeadScoring scoring = models::HeadScoring::identity(model.features());
-  scoring.weights = weights;
-  bool any_fit = false;
-  for (const auto& m : methods) any_fit = any_fit || calibrate::parse_calibrator_kind(m) != calibrate::CalibratorKind::kNone;
-  std::vector<float> raw;
-  if (any_fit) {
+  if (fits_a_map(methods)) {
     RECO_CHECK(!rows.empty()) << ds.path() << ": calibration needs evaluation rows (data.eval = validation)";
-    raw = predict_rows(model, ds, rows, ctx);
+    RECO_CHECK(raw.size() == rows.size() * nt) << "fit_head_scoring: " << raw.size() << " predictions for "
+                                               << rows.size() << " rows x " << nt << " heads";
   }
+  models::HeadScoring scoring = models::HeadScoring::identity(features);
+  scoring.weights = weights;
   calibrate::CalibratorFitOptions options;
   options.validation_downsampled = calibrate::part_downsampled(ds, part);
-  const auto w = row_weights(model.features(), ds, rows);
+  const auto w = row_weights(features, ds, rows);
   for (size_t t = 0; t < nt; ++t) {
     const double alpha = calibrate::downsampling_alpha(ds, tasks[t].label);
     const auto kind = calibrate::parse_calibrator_kind(methods[t]);
@@ -60,7 +47,7 @@ models::HeadScoring fit_head_scoring(const models::CtrModel& model, const Datase
     }
     std::vector<float> p(rows.size());
     for (size_t i = 0; i < rows.size(); ++i) p[i] = raw[i * nt + t];
-    scoring.calibrators[t] = calibrate::fit_calibrator(kind, p, task_labels(tasks[t], ds, rows), w, alpha, options);
+    scoring.calibrators[t] = calibrate::fit_calibrator(kind, p, models::task_labels(tasks[t], ds, rows), w, alpha, options);
   }
   return scoring;
 }
@@ -85,7 +72,7 @@ std::vector<calibrate::CalibrationReport> head_calibration_reports(const models:
   for (size_t t = 0; t < nt; ++t) {
     std::vector<float> p(rows.size());
     for (size_t i = 0; i < rows.size(); ++i) p[i] = predictions[i * nt + t];
-    out.push_back(calibrate::make_calibration_report(features.tasks[t].name, p, task_labels(features.tasks[t], ds, rows),
+    out.push_back(calibrate::make_calibration_report(features.tasks[t].name, p, models::task_labels(features.tasks[t], ds, rows),
                                                      w, opt));
   }
   return out;

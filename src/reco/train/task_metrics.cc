@@ -48,15 +48,9 @@ TaskMetrics evaluate_predictions(const std::vector<std::string>& metrics, std::s
     const models::Task& task = features.tasks[t];
     out.tasks.push_back(task.name);
     eval::MetricSet set(metrics);
-    const auto labels = dataset.f32(task.label);
-    std::span<const float> mask;
-    if (!task.mask.empty()) mask = dataset.f32(task.mask);
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const uint64_t r = rows[i];
-      float y = labels[r];
-      if (!mask.empty() && !(mask[r] != 0.0f && !std::isnan(mask[r]))) y = std::numeric_limits<float>::quiet_NaN();
-      set.add(predictions[i * nt + t], y, weights.empty() ? 1.0 : weights[r]);
-    }
+    const auto labels = models::task_labels(task, dataset, rows);
+    for (size_t i = 0; i < rows.size(); ++i)
+      set.add(predictions[i * nt + t], labels[i], weights.empty() ? 1.0 : weights[rows[i]]);
     out.sets.push_back(std::move(set));
   }
   return out;

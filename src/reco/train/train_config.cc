@@ -264,6 +264,40 @@ TrainConfig parse_train_config(std::string_view text, const std::string& source,
   return c;
 }
 
+namespace {
+template <typename Map>
+void check_task_names(const Map& by_task, const models::FeatureMap& features, const std::string& config_name,
+                      std::string_view table) {
+  for (const auto& [name, value] : by_task) {
+    bool known = false;
+    for (const auto& t : features.tasks) known = known || t.name == name;
+    RECO_CHECK(known) << config_name << ": " << table << "." << name << ": no task of that name";
+  }
+}
+}  // namespace
+
+std::vector<std::string> head_calibration_methods(const TrainConfig& c, const models::FeatureMap& features,
+                                                  const std::string& config_name) {
+  check_task_names(c.calibration_heads, features, config_name, "calibration.heads");
+  std::vector<std::string> out;
+  for (const auto& t : features.tasks) {
+    auto m = c.calibration_heads.find(t.name);
+    out.push_back(m == c.calibration_heads.end() ? c.calibration : m->second);
+  }
+  return out;
+}
+
+std::vector<double> head_utility_weights(const TrainConfig& c, const models::FeatureMap& features,
+                                         const std::string& config_name) {
+  check_task_names(c.utility_weights, features, config_name, "utility.weights");
+  std::vector<double> out;
+  for (const auto& t : features.tasks) {
+    auto w = c.utility_weights.find(t.name);
+    out.push_back(c.utility_weights.empty() ? 1.0 : (w == c.utility_weights.end() ? 0.0 : w->second));
+  }
+  return out;
+}
+
 TrainConfig load_train_config(const std::string& path) {
   std::ifstream in(path);
   if (!in) RECO_THROW(ErrorCode::kNotFound) << "cannot open config " << path;

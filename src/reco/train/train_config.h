@@ -47,6 +47,15 @@ struct TrainConfig {
 };
 
 TrainConfig load_train_config(const std::string& path);
+
+/// Per head (in `features.tasks` order): its calibration method (calibration.heads override,
+/// else calibration.method) and its utility weight (utility.weights; 1 each when none is
+/// given, 0 for heads not named). A name in either table that is no task is an error
+/// naming `config_name` and the key.
+std::vector<std::string> head_calibration_methods(const TrainConfig& config, const models::FeatureMap& features,
+                                                  const std::string& config_name);
+std::vector<double> head_utility_weights(const TrainConfig& config, const models::FeatureMap& features,
+                                         const std::string& config_name);
 TrainConfig parse_train_config(std::string_view text, const std::string& source_name, const std::string& base_dir);
 
 }  // namespace reco::train
