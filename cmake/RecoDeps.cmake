@@ -12,3 +12,7 @@ pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
 
 set(RECO_SHARED_DATA "${PROJECT_SOURCE_DIR}/../shared/data" CACHE PATH "Folder with the shared real datasets")
+# RocksDB: the embedded store of Memboost counters (and, later, the event log).
+pkg_check_modules(ROCKSDB REQUIRED IMPORTED_TARGET rocksdb)
+# hnswlib is header-only (libhnswlib-dev).
+find_path(HNSWLIB_INCLUDE_DIR hnswlib/hnswlib.h REQUIRED)

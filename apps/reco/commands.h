@@ -46,5 +46,8 @@ Action setup_gen(CLI::App& sub, GlobalOptions& global);
 Action setup_quickstart(CLI::App& sub, GlobalOptions& global);
 Action setup_samples(CLI::App& sub, GlobalOptions& global);
 Action setup_rank(CLI::App& sub, GlobalOptions& global);
+Action setup_simulate(CLI::App& sub, GlobalOptions& global);
+Action setup_memboost(CLI::App& sub, GlobalOptions& global);
+Action setup_candidates(CLI::App& sub, GlobalOptions& global);
 
 }  // namespace reco::cli

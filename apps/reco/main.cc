@@ -31,6 +31,9 @@ static const std::vector<Command>& command_table() {
       {"eval", "Metrics of a saved model on a dataset split", setup_eval},
       {"predict", "Score dataset rows with a saved model", setup_predict},
       {"rank", "Rank candidate lists by the utility over calibrated heads; per-head AUC, utility NDCG@k", setup_rank},
+      {"simulate", "Generate a seeded engagement log with its ground truth (positions, examination, cascade)", setup_simulate},
+      {"memboost", "Memboost: per-position priors, COEC counters from events, scores, insertion, ranking features", setup_memboost},
+      {"candidates", "Candidate generation: build, query and evaluate sources (graph walks, co-occurrence, ...)", setup_candidates},
       {"bench", "Benchmarks (train: DLRM random-data throughput)", setup_bench},
       {"version", "Print the version", setup_version},
   };
