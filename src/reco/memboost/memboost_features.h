@@ -1,0 +1,74 @@
+// Memboost values as point-in-time ranking features (seed 004 §11.3 point 4: the ranker learns their
+// weight instead of a hand-tuned boost).
+//
+// MemboostFeatures keeps counters in memory, keyed by (query, result); row() reads a pair's current
+// values, observe() counts one impression. write_feature_csv() streams an event log in its order
+// and, per request (a run of rows with one request_id), first emits every row's features from the
+// counters of EARLIER requests only, then observes the request's rows — so no row's label ever
+// reaches its own features, nor those of its request's other rows.
+//
+// CSV columns (P = the primary type: "click" when the log has it, else its first type):
+//   mb_impressions, mb_expected_<P>, mb_<P>, mb_coec_<P>, mb_score,
+//   then for every other type t: mb_<t>, mb_expected_<t>
+// mb_score = memboost_score over all types with the given weights and smoothing; mb_coec = c/E
+// (0 before any impression). Row i of the CSV belongs to row i of the log.
+//
+// Data layout: an id map (PairKey -> slot) and one flat array of doubles, stride 1 + 2·types:
+// [impressions, engaged_0..T-1, expected_0..T-1] per slot; ~(40 + 8·(1+2T)) bytes per pair.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "reco/core/context.h"
+#include "reco/memboost/counters.h"
+#include "reco/memboost/position_priors.h"
+
+namespace reco::memboost {
+
+struct FeatureRow {
+  PairCounters counters;  ///< the pair's counts so far (all zero for a first impression)
+  double coec = 0;        ///< COEC of the primary type
+  double score = 0;       ///< combined Memboost score (0 for an unseen pair)
+};
+
+class MemboostFeatures {
+ public:
+  /// `weights`: one per priors.types() entry; `smoothing` > 0. Keeps a reference to `priors`.
+  MemboostFeatures(const PositionPriors& priors, std::vector<double> weights, double smoothing);
+
+  FeatureRow row(uint64_t query, uint64_t item) const;
+  void observe(const Event& e);
+
+  size_t primary_type() const { return primary_; }
+  std::vector<std::string> column_names() const;
+  size_t pairs() const { return slot_.size(); }
+
+ private:
+  const PositionPriors& priors_;
+  std::vector<double> weights_;
+  double smoothing_;
+  size_t types_;
+  size_t primary_ = 0;
+  std::unordered_map<PairKey, uint32_t, PairKeyHash> slot_;
+  std::vector<double> values_;  // [slot * (1 + 2T) + ...]
+};
+
+struct FeaturesReport {
+  uint64_t rows = 0;
+  uint64_t requests = 0;
+  uint64_t pairs = 0;
+  uint64_t rows_with_history = 0;  ///< rows whose pair had impressions before
+  double seconds = 0;
+};
+
+/// Streams `events_path` and writes the feature CSV to `out_path` (atomically). The log must be
+/// in time order (timestamps never decrease; kInvalidArgument naming the line otherwise) unless
+/// `allow_unsorted`, which takes file order as time order.
+FeaturesReport write_feature_csv(const std::string& events_path, const PositionPriors& priors,
+                                 const std::vector<double>& weights, double smoothing, const std::string& out_path,
+                                 bool allow_unsorted, const RunContext& ctx);
+
+}  // namespace reco::memboost
