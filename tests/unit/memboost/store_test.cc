@@ -107,7 +107,9 @@ TEST(MemboostStore, IncrementalUpdatesEqualOneShotCountingAndResumeNeverDoubleCo
     EXPECT_EQ(r1.rows_applied, cut);
     ASSERT_FALSE(acks.empty());
     for (const auto& c : acks) {  // whole requests per batch
-      if (c.rows_applied < cut) EXPECT_NE(f.events[c.rows_applied - 1].request_id, f.events[c.rows_applied].request_id);
+      if (c.rows_applied < cut) {
+        EXPECT_NE(f.events[c.rows_applied - 1].request_id, f.events[c.rows_applied].request_id);
+      }
     }
     EXPECT_GT(acks.size(), 5u);
     expect_store_equals(store, count(f.events, cut, f.priors));
