@@ -1,0 +1,142 @@
+#include "reco/memboost/memboost_features.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+
+#include "reco/core/error.h"
+#include "synthetic_log.h"
+#include "testing/testing.h"
+
+namespace reco::memboost {
+namespace {
+
+std::vector<std::vector<std::string>> read_csv(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    std::string x;
+    while (std::getline(ss, x, ',')) f.push_back(x);
+    rows.push_back(f);
+  }
+  return rows;
+}
+
+PositionPriors priors_of(const std::vector<Event>& events) {
+  PriorOptions opt;
+  opt.min_impressions = 50;
+  PositionPriors p(testlog::kTypes, opt);
+  for (const auto& e : events) p.add(e);
+  p.finish();
+  return p;
+}
+
+TEST(MemboostFeatures, PointInTimeCountsFromEarlierRequestsOnly) {
+  testlog::Config cfg;
+  cfg.requests = 400;
+  cfg.items = 30;  // pairs repeat often
+  cfg.queries = 3;
+  const auto events = testlog::downsample(testlog::generate(cfg), 0.5, 9);
+  testing::TempDir dir;
+  testlog::write(dir.file("e.csv"), events);
+  const PositionPriors priors = priors_of(events);
+  const std::vector<double> w = {1, 2};
+  const FeaturesReport rep =
+      write_feature_csv(dir.file("e.csv"), priors, w, 5.0, dir.file("f.csv"), false, RunContext{});
+  const auto csv = read_csv(dir.file("f.csv"));
+  ASSERT_EQ(csv.size(), events.size() + 1);
+  EXPECT_EQ(rep.rows, events.size());
+  EXPECT_EQ(csv[0], (std::vector<std::string>{"mb_impressions", "mb_expected_click", "mb_click", "mb_coec_click",
+                                              "mb_score", "mb_save", "mb_expected_save"}));
+  // Reference: counts of each pair over rows of strictly earlier requests.
+  std::unordered_map<PairKey, PairCounters, PairKeyHash> done, in_request;
+  size_t first = 0, with_history = 0, zero_first = 0;
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (i > 0 && events[i].request_id != events[i - 1].request_id) {
+      for (size_t j = first; j < i; ++j) {
+        auto [it, fresh] = done.try_emplace(pair_key(events[j]), 2u);
+        add_impression(it->second, events[j], priors);
+      }
+      first = i;
+    }
+    const auto& row = csv[i + 1];
+    ASSERT_EQ(row.size(), 7u);
+    auto it = done.find(pair_key(events[i]));
+    const PairCounters want = it == done.end() ? PairCounters(2) : it->second;
+    EXPECT_NEAR(std::stod(row[0]), want.impressions, 1e-5 * (1 + want.impressions)) << "row " << i;
+    EXPECT_NEAR(std::stod(row[1]), want.expected[0], 1e-5 * (1 + want.expected[0])) << "row " << i;
+    EXPECT_NEAR(std::stod(row[2]), want.engaged[0], 1e-5 * (1 + want.engaged[0])) << "row " << i;
+    EXPECT_NEAR(std::stod(row[3]), coec(want.engaged[0], want.expected[0]), 1e-5 * (1 + std::stod(row[3])));
+    EXPECT_NEAR(std::stod(row[4]), memboost_score(want, w, 5.0), 1e-5);
+    EXPECT_NEAR(std::stod(row[5]), want.engaged[1], 1e-5 * (1 + want.engaged[1]));
+    if (it == done.end()) {
+      ++zero_first;
+      EXPECT_EQ(row[0], "0");
+      EXPECT_EQ(row[4], "0");
+    } else {
+      ++with_history;
+    }
+  }
+  EXPECT_GT(with_history, events.size() / 2);
+  EXPECT_GT(zero_first, 0u);
+  EXPECT_EQ(rep.rows_with_history, with_history);
+}
+
+TEST(MemboostFeatures, ARowsOwnEngagementNeverReachesItsFeatures) {
+  // Two requests for the same pair: the first's features are all zero whatever its label,
+  // the second sees exactly the first's engagement.
+  std::vector<Event> events(2);
+  for (size_t i = 0; i < 2; ++i) {
+    events[i].request_id = 1 + i;
+    events[i].timestamp = 10 + static_cast<int64_t>(i);
+    events[i].query_item_id = 5;
+    events[i].item_id = 6;
+    events[i].position = 1;
+    events[i].platform = "web";
+    events[i].engaged = {1, 1};
+  }
+  const PositionPriors priors = priors_of(events);
+  MemboostFeatures f(priors, {1, 1}, 1.0);
+  EXPECT_EQ(f.row(5, 6).counters.impressions, 0.0);
+  EXPECT_EQ(f.row(5, 6).score, 0.0);
+  f.observe(events[0]);
+  const FeatureRow r = f.row(5, 6);
+  EXPECT_EQ(r.counters.impressions, 1.0);
+  EXPECT_EQ(r.counters.engaged[0], 1.0);
+  EXPECT_EQ(f.row(kNoQuery, 6).counters.impressions, 0.0);  // item-level memory is a different key
+
+  testing::TempDir dir;
+  testlog::write(dir.file("e.csv"), events);
+  write_feature_csv(dir.file("e.csv"), priors, {1, 1}, 1.0, dir.file("f.csv"), false, RunContext{});
+  const auto csv = read_csv(dir.file("f.csv"));
+  ASSERT_EQ(csv.size(), 3u);
+  EXPECT_EQ(csv[1][0], "0");
+  EXPECT_EQ(csv[1][2], "0");  // own click not counted
+  EXPECT_EQ(csv[2][0], "1");
+  EXPECT_EQ(csv[2][2], "1");
+}
+
+TEST(MemboostFeatures, UnsortedLogIsAnErrorNamingTheLine) {
+  testlog::Config cfg;
+  cfg.requests = 5;
+  auto events = testlog::generate(cfg);
+  events[25].timestamp = 1;
+  testing::TempDir dir;
+  testlog::write(dir.file("e.csv"), events);
+  const PositionPriors priors = priors_of(events);
+  try {
+    write_feature_csv(dir.file("e.csv"), priors, {1, 1}, 1.0, dir.file("f.csv"), false, RunContext{});
+    FAIL() << "unsorted log accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("e.csv:27"), std::string::npos) << e.message();
+  }
+  EXPECT_NO_THROW(write_feature_csv(dir.file("e.csv"), priors, {1, 1}, 1.0, dir.file("f.csv"), true, RunContext{}));
+}
+
+}  // namespace
+}  // namespace reco::memboost
