@@ -26,6 +26,16 @@ CtrModel::CtrModel(ModelSpec spec, FeatureMap features) : spec_(std::move(spec))
     for (const auto& f : features_.sparse) deep_.emplace_back("emb." + f.column, f.rows, d, spec_.pooling);
   if (has_wide_)
     for (const auto& f : features_.sparse) wide_tables_.emplace_back("wide." + f.column, f.rows, 1, spec_.pooling);
+  const PositionBias& pos = features_.position;
+  pos.validate();
+  if (pos.method == PositionMethod::kFeature) {
+    RECO_CHECK(deep) << "position.method = \"feature\" needs a model with embeddings (not lr)";
+    position_table_ = nn::EmbeddingBag("emb.position", pos.table_rows(), d, nn::Pooling::kSum);
+    has_position_table_ = position_feature_ = true;
+  } else if (pos.method == PositionMethod::kTower) {
+    position_table_ = nn::EmbeddingBag("position.tower", pos.table_rows(), outputs(), nn::Pooling::kSum);
+    has_position_table_ = true;
+  }
   if (spec_.kind == ModelKind::kDlrm) {
     has_bottom_ = nd > 0;
     if (has_bottom_) bottom_ = nn::Mlp("bottom", nd, spec_.bottom, spec_.activation, spec_.activation, spec_.dropout);
@@ -38,9 +48,9 @@ CtrModel::CtrModel(ModelSpec spec, FeatureMap features) : spec_(std::move(spec))
       top_ = nn::Mlp("top", in, spec_.top, spec_.activation, nn::Activation::kNone, spec_.dropout);
     }
   } else if (has_heads_) {
-    heads_ = TaskHeads(spec_, nd + nf * d, features_.task_names());
+    heads_ = TaskHeads(spec_, nd + embedded() * d, features_.task_names());
   } else if (deep) {
-    top_ = nn::Mlp("top", nd + nf * d, spec_.top, spec_.activation, nn::Activation::kNone, spec_.dropout);
+    top_ = nn::Mlp("top", nd + embedded() * d, spec_.top, spec_.activation, nn::Activation::kNone, spec_.dropout);
   }
   if (spec_.uncertainty_weighting) {
     log_var_.name = "task.log_variance";
@@ -56,7 +66,15 @@ CtrModel::CtrModel(ModelSpec spec, FeatureMap features) : spec_(std::move(spec))
   }
 }
 
-size_t CtrModel::vectors() const { return (has_bottom_ ? 1 : 0) + features_.sparse.size(); }
+void CtrModel::set_position_propensity(std::vector<std::vector<float>> theta) {
+  RECO_CHECK(features_.position.method == PositionMethod::kIpw) << "propensities belong to position.method = ipw";
+  RECO_CHECK(theta.size() == outputs()) << "propensities for " << theta.size() << " tasks, the model has " << outputs();
+  features_.position.propensity = std::move(theta);
+  features_.position.validate();
+}
+
+size_t CtrModel::embedded() const { return deep_.size() + (position_feature_ ? 1 : 0); }
+size_t CtrModel::vectors() const { return (has_bottom_ ? 1 : 0) + embedded(); }
 
 void CtrModel::init(uint64_t seed) {
   Rng rng(derive_seed(seed, 0x6d6f64656cULL));
@@ -65,6 +83,9 @@ void CtrModel::init(uint64_t seed) {
   if (has_heads_) heads_.init(rng);
   if (spec_.uncertainty_weighting) log_var_.value.zero();  // s_t = 0: every task starts at weight 1
   for (auto& e : deep_) e.init(rng, spec_.embedding_init);
+  // A position feature starts like any embedding; a tower starts at zero (no bias yet).
+  if (position_feature_) position_table_.init(rng, spec_.embedding_init);
+  if (has_position_table_ && !position_feature_) position_table_.table().value.zero();
   // Wide weights start at zero: a linear model has no symmetry to break.
   for (auto& e : wide_tables_) e.table().value.zero();
   if (has_wide_) {
@@ -93,6 +114,7 @@ std::vector<nn::Parameter*> CtrModel::tables() {
   std::vector<nn::Parameter*> out;
   for (auto& e : deep_) out.push_back(&e.table());
   for (auto& e : wide_tables_) out.push_back(&e.table());
+  if (has_position_table_) out.push_back(&position_table_.table());
   return out;
 }
 
@@ -142,6 +164,10 @@ void CtrModel::embed(const Batch& batch, size_t lo, size_t hi, nn::MatrixView ou
   const size_t d = spec_.embedding_dim;
   for (size_t f = 0; f < deep_.size(); ++f)
     deep_[f].forward(batch.sparse[f].bags().slice(lo, hi), out.cols_slice(first_col + f * d, d));
+  if (position_feature_) {
+    const size_t f = features_.sparse.size();
+    position_table_.forward(batch.sparse[f].bags().slice(lo, hi), out.cols_slice(first_col + deep_.size() * d, d));
+  }
 }
 
 std::span<const float> CtrModel::forward(const Batch& batch, size_t lo, size_t hi, ModelWorkspace& ws,
@@ -149,7 +175,7 @@ std::span<const float> CtrModel::forward(const Batch& batch, size_t lo, size_t h
   const size_t n = hi - lo;
   const size_t nd = dense_count();
   const size_t d = spec_.embedding_dim;
-  RECO_ASSERT(hi <= batch.size && batch.sparse.size() == features_.sparse.size() && batch.dense.cols() == nd);
+  RECO_ASSERT(hi <= batch.size && batch.sparse.size() == sparse_inputs() && batch.dense.cols() == nd);
   const nn::ConstMatrixView dense = batch.dense.view().rows_slice(lo, n);
   const size_t nt = outputs();
   ws.logits.resize(n, nt, /*zero=*/true);
@@ -172,7 +198,7 @@ std::span<const float> CtrModel::forward(const Batch& batch, size_t lo, size_t h
       top_.forward(ws.inter, ws.top, dropout_rng);
     }
   } else if (has_top_ || has_heads_) {
-    ws.features.resize(n, nd + deep_.size() * d);
+    ws.features.resize(n, nd + embedded() * d);
     for (size_t r = 0; r < n; ++r) std::memcpy(ws.features.row(r), dense.row(r), nd * sizeof(float));
     embed(batch, lo, hi, ws.features, nd);
     if (has_heads_) {
@@ -185,6 +211,12 @@ std::span<const float> CtrModel::forward(const Batch& batch, size_t lo, size_t h
   if (has_top_) {
     const nn::Tensor& out = ws.top.output();
     for (size_t r = 0; r < n; ++r) ws.logits.at(r, 0) = out.at(r, 0);
+  }
+  if (has_position_table_ && !position_feature_) {
+    // Tower: rows without a position have an empty bag, so their term is 0.
+    ws.tower.resize(n, nt);
+    position_table_.forward(batch.sparse[features_.sparse.size()].bags().slice(lo, hi), ws.tower);
+    for (size_t i = 0; i < n * nt; ++i) ws.logits.data()[i] += ws.tower.data()[i];
   }
   if (has_wide_) {
     const size_t nf = wide_tables_.size();
@@ -245,7 +277,12 @@ void CtrModel::backward(const Batch& batch, size_t lo, size_t hi, std::span<cons
 
 nn::ConstMatrixView CtrModel::table_dout(const ModelWorkspace& ws, size_t k) const {
   const size_t d = spec_.embedding_dim;
-  if (k >= deep_.size()) return ws.dlogits.view();  // wide tables: d(logit)/d(scalar) = 1
+  if (position_feature_ && k == deep_.size() + wide_tables_.size()) {
+    const size_t first = spec_.kind == ModelKind::kDlrm ? (has_bottom_ ? d : 0) : dense_count();
+    return ws.dfeatures.view().cols_slice(first + deep_.size() * d, d);
+  }
+  // Wide tables and the position tower add straight into the logits: d(logit)/d(entry) = 1.
+  if (k >= deep_.size()) return ws.dlogits.view();
   if (spec_.kind == ModelKind::kDlrm) return ws.dfeatures.view().cols_slice((has_bottom_ ? d : 0) + k * d, d);
   return ws.dfeatures.view().cols_slice(dense_count() + k * d, d);
 }

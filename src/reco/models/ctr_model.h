@@ -10,7 +10,10 @@
 // T = 1 and the top MLP; multi-task heads (task_heads.h) replace the top MLP.
 //
 // Tables: table k < F (F = number of sparse features) is feature k's deep embedding
-// (dim = embedding_dim; absent for "lr"); wide models add F dim-1 tables after them.
+// (dim = embedding_dim; absent for "lr"); wide models add F dim-1 tables after them. A model
+// with features.position.method "feature" or "tower" has one more table last: the position
+// embedding (dim embedding_dim, one more input vector) or the position tower (dim T, added to
+// the logits). Its ids come from batch.sparse[F] (BatchReader appends them; see position_bias.h).
 #pragma once
 
 #include <cstdint>
@@ -35,6 +38,7 @@ struct ModelWorkspace {
   nn::Tensor dfeatures;  ///< gradient w.r.t. features (embedding douts are column blocks of it)
   nn::Tensor wide_ids;   ///< [n, F] per-feature wide scalars
   TaskHeadsWorkspace heads;
+  nn::Tensor tower;      ///< [n, T] position tower terms
   nn::Tensor logits;     ///< [n, T]
   nn::Tensor dlogits;    ///< [n, T]
   nn::Tensor grad_log_var;      ///< [1, T] uncertainty weighting (filled by the trainer)
@@ -50,6 +54,8 @@ class CtrModel {
 
   const ModelSpec& spec() const { return spec_; }
   const FeatureMap& features() const { return features_; }
+  /// ipw: stores the estimated propensities [T][max_position + 1] (saved with the model).
+  void set_position_propensity(std::vector<std::vector<float>> theta);
 
   /// Xavier weights, zero biases, uniform embeddings; all from `seed`.
   void init(uint64_t seed);
@@ -58,7 +64,7 @@ class CtrModel {
   std::vector<nn::Parameter*> tables();
   /// dense_parameters() then tables(): the order of model files and optimizer slots.
   std::vector<nn::Parameter*> parameters();
-  size_t table_count() const { return deep_.size() + wide_tables_.size(); }
+  size_t table_count() const { return deep_.size() + wide_tables_.size() + (has_position_table_ ? 1 : 0); }
   nn::Pooling pooling() const { return spec_.pooling; }
   /// Number of outputs (tasks).
   size_t outputs() const { return features_.tasks.size(); }
@@ -66,8 +72,13 @@ class CtrModel {
   const nn::Parameter* task_log_variance() const { return spec_.uncertainty_weighting ? &log_var_ : nullptr; }
   /// Multi-task heads (null for head "single").
   const TaskHeads* heads() const { return has_heads_ ? &heads_ : nullptr; }
-  /// Sparse feature index feeding table k.
-  size_t table_feature(size_t k) const { return k % features_.sparse.size(); }
+  /// Index into batch.sparse of the ids feeding table k (the position table reads index F).
+  size_t table_feature(size_t k) const {
+    if (has_position_table_ && k == deep_.size() + wide_tables_.size()) return features_.sparse.size();
+    return k % features_.sparse.size();
+  }
+  /// Number of batch.sparse entries the model reads (F, plus 1 with a position table).
+  size_t sparse_inputs() const { return features_.sparse.size() + (has_position_table_ ? 1 : 0); }
 
   /// Allocates ws's gradient buffers (zeroed) and sets ws.dense_grads.
   void prepare(ModelWorkspace& ws) const;
@@ -91,6 +102,7 @@ class CtrModel {
  private:
   size_t dense_count() const { return features_.dense.size(); }
   size_t vectors() const;  // dlrm: vectors entering the interaction
+  size_t embedded() const;  // embedding vectors in the input: deep tables + a position feature
   void embed(const Batch& batch, size_t lo, size_t hi, nn::MatrixView out, size_t first_col) const;
 
   ModelSpec spec_;
@@ -101,12 +113,15 @@ class CtrModel {
   std::vector<nn::EmbeddingBag> wide_tables_;  // wide_deep, lr
   nn::Parameter wide_weight_;      // [1, dense] (wide_deep, lr with dense features)
   nn::Parameter wide_bias_;        // [1, 1]
+  nn::EmbeddingBag position_table_;  // position feature [max+1, d] or tower [(max+1)·cross, T]
   TaskHeads heads_;                // multi-task heads
   nn::Parameter log_var_;          // [1, T] uncertainty weighting
   bool has_bottom_ = false;
   bool has_top_ = false;
   bool has_wide_ = false;
   bool has_heads_ = false;
+  bool has_position_table_ = false;
+  bool position_feature_ = false;  // the table is an input embedding (else a logit tower)
 };
 
 }  // namespace reco::models

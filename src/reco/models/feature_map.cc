@@ -14,7 +14,9 @@ nlohmann::json FeatureMap::to_json() const {
   nlohmann::json tk = nlohmann::json::array();
   for (const auto& t : tasks)
     tk.push_back({{"name", t.name}, {"label", t.label}, {"mask", t.mask}, {"loss_weight", t.loss_weight}});
-  return {{"dense", dense}, {"sparse", sp}, {"label", label}, {"weight", weight}, {"tasks", tk}};
+  nlohmann::json j = {{"dense", dense}, {"sparse", sp}, {"label", label}, {"weight", weight}, {"tasks", tk}};
+  if (position.enabled()) j["position"] = position.to_json();
+  return j;
 }
 
 std::vector<std::string> FeatureMap::task_names() const {
@@ -36,6 +38,7 @@ FeatureMap FeatureMap::from_json(const nlohmann::json& j) {
         m.tasks.push_back({t.at("name").get<std::string>(), t.at("label").get<std::string>(),
                            t.value("mask", std::string()), t.value("loss_weight", 1.0f)});
     if (m.tasks.empty()) m.tasks.push_back({m.label, m.label, "", 1.0f});  // files from before tasks
+    if (j.contains("position")) m.position = PositionBias::from_json(j.at("position"));
   } catch (const nlohmann::json::exception& e) {
     RECO_THROW(ErrorCode::kCorrupt) << "feature map: " << e.what();
   }
@@ -79,8 +82,14 @@ std::vector<std::string> expand(const std::vector<std::string>& names, const std
 
 FeatureMap resolve_features(const FeatureSelection& sel, const Dataset& ds) {
   FeatureMap m;
-  m.dense = expand(sel.dense, sel.exclude, ds, [](ColumnRole r) { return r == ColumnRole::kDense; });
-  for (const auto& name : expand(sel.sparse, sel.exclude, ds, is_sparse_role)) {
+  // The position column and the unbiased-slice marker never enter a "*" expansion.
+  std::vector<std::string> exclude = sel.exclude;
+  if (sel.position.enabled()) {
+    exclude.push_back(sel.position.column);
+    if (!sel.position.slice.empty()) exclude.push_back(sel.position.slice);
+  }
+  m.dense = expand(sel.dense, exclude, ds, [](ColumnRole r) { return r == ColumnRole::kDense; });
+  for (const auto& name : expand(sel.sparse, exclude, ds, is_sparse_role)) {
     const ColumnInfo& c = ds.column(name);
     m.sparse.push_back({name, c.cardinality, c.role == ColumnRole::kMultiHot});
   }
@@ -105,6 +114,22 @@ FeatureMap resolve_features(const FeatureSelection& sel, const Dataset& ds) {
   }
   if (m.tasks.empty()) m.tasks.push_back({m.label, m.label, "", 1.0f});
   m.weight = sel.weight;
+  m.position = sel.position;
+  if (m.position.enabled()) {
+    if (m.position.max_position == 0) {
+      const double mx = PositionColumn(ds, m.position.column).max_value();
+      RECO_CHECK(mx >= 1.0) << ds.path() << ": position column '" << m.position.column << "' has no position >= 1";
+      m.position.max_position = static_cast<uint32_t>(std::min(mx, 100000.0));
+    }
+    if (!m.position.cross.empty()) m.position.cross_rows = ds.column(m.position.cross).cardinality;
+    m.position.validate();
+    for (const auto& s : m.sparse)
+      RECO_CHECK(s.column != m.position.column)
+          << "column '" << s.column << "' is the position column: leave it out of data.sparse (the [position] "
+          << "table decides how the model sees it)";
+    for (const auto& d : m.dense)
+      RECO_CHECK(d != m.position.column) << "column '" << d << "' is the position column: leave it out of data.dense";
+  }
   check_features(m, ds, /*require_label=*/true);
   RECO_CHECK(!m.dense.empty() || !m.sparse.empty()) << ds.path() << ": no feature columns selected";
   return m;
@@ -138,6 +163,15 @@ void check_features(const FeatureMap& m, const Dataset& ds, bool require_label) 
             << ds.path() << ": mask column '" << t.mask << "' (task '" << t.name << "') is "
             << column_role_name(mc.role) << ", expected a label or dense 0/1 column";
       }
+    }
+  }
+  if (m.position.enabled()) {
+    (void)PositionColumn(ds, m.position.column);  // exists and is numeric
+    if (!m.position.cross.empty()) {
+      const ColumnInfo& c = ds.column(m.position.cross);
+      RECO_CHECK(c.storage == ColumnStorage::kU32 && c.cardinality <= m.position.cross_rows)
+          << ds.path() << ": position.cross column '" << m.position.cross << "' must be categorical with at most "
+          << m.position.cross_rows << " ids";
     }
   }
   if (!m.weight.empty()) {

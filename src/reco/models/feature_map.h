@@ -9,6 +9,7 @@
 //            clicked rows only) and a loss weight. A single-task model has one task named
 //            after its label. One row carries every task's label at once.
 //   weight   optional sample-weight column (role weight), shared by all tasks
+//   position how the logged position is handled (position_bias.h); method "none" by default
 //
 // A model file stores its FeatureMap; scoring another dataset re-binds the columns by name
 // and checks roles and cardinalities (an id >= the table's rows cannot be looked up).
@@ -20,6 +21,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "reco/models/position_bias.h"
 
 namespace reco {
 class Dataset;
@@ -46,6 +49,7 @@ struct FeatureMap {
   std::string label;
   std::string weight;  ///< "" = unweighted
   std::vector<Task> tasks;  ///< never empty after resolve_features / from_json
+  PositionBias position;
 
   std::vector<std::string> task_names() const;
 
@@ -61,6 +65,7 @@ struct FeatureSelection {
   std::string label;                 ///< "" = the dataset's first label column
   std::string weight;                ///< "" = none
   std::vector<Task> tasks;           ///< [[task]] tables; empty = one task on `label`
+  PositionBias position;             ///< [position]; max_position 0 = the column's maximum
 };
 
 /// The mask rule of a Task: a row counts for the task unless its mask value is 0 or NaN.

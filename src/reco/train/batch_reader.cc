@@ -9,8 +9,22 @@
 
 namespace reco::train {
 
-BatchReader::BatchReader(const Dataset& ds, const models::FeatureMap& features, bool with_labels) {
+BatchReader::BatchReader(const Dataset& ds, const models::FeatureMap& features, bool with_labels,
+                         PositionInput position)
+    : position_(features.position), position_input_(position) {
   models::check_features(features, ds, with_labels);
+  if (position_.enabled()) {
+    position_column_ = models::PositionColumn(ds, position_.column);
+    if (!position_.cross.empty()) cross_ = ds.u32(position_.cross);
+    if (position_.method != models::PositionMethod::kIpw) position_dropout_ = position_.dropout;
+    if (position.ipw) {
+      RECO_CHECK(position_.method == models::PositionMethod::kIpw && with_labels)
+          << "inverse propensity targets need a model with position.method = \"ipw\" and labels";
+      RECO_CHECK(position_.propensity.size() == features.tasks.size())
+          << "position.propensity: not estimated for every task (" << position_.propensity.size() << " of "
+          << features.tasks.size() << ")";
+    }
+  }
   for (const auto& name : features.dense) dense_.push_back(ds.f32(name));
   for (const auto& f : features.sparse) {
     Sparse s;
@@ -31,7 +45,38 @@ BatchReader::BatchReader(const Dataset& ds, const models::FeatureMap& features, 
   if (!features.weight.empty()) weights_ = ds.f32(features.weight);
 }
 
-void BatchReader::fill(std::span<const uint64_t> rows, models::Batch& b) const {
+void BatchReader::fill_position(std::span<const uint64_t> rows, models::Batch& b, Rng* dropout) const {
+  const size_t n = rows.size();
+  models::SparseInput& in = b.sparse.emplace_back();
+  in.weights.clear();
+  const uint32_t max = position_.max_position;
+  auto id_of = [&](size_t r) -> uint32_t {
+    if (position_input_.zeroed) return 0;
+    uint32_t id = position_column_.id(rows[r], max);
+    if (dropout && position_dropout_ > 0.0f && dropout->uniform() < position_dropout_) id = 0;
+    return id;
+  };
+  if (position_.method == models::PositionMethod::kFeature) {
+    in.offsets.clear();
+    in.ids.resize(n);
+    for (size_t r = 0; r < n; ++r) in.ids[r] = id_of(r);
+    return;
+  }
+  // Tower: a bag of one id (cross · (max + 1) + position) per row, or an empty bag without a position.
+  in.ids.clear();
+  in.offsets.resize(n + 1);
+  in.offsets[0] = 0;
+  for (size_t r = 0; r < n; ++r) {
+    const uint32_t id = id_of(r);
+    if (id != 0) {
+      const uint32_t cross = cross_.empty() ? 0 : cross_[rows[r]];
+      in.ids.push_back(cross * (max + 1) + id);
+    }
+    in.offsets[r + 1] = in.ids.size();
+  }
+}
+
+void BatchReader::fill(std::span<const uint64_t> rows, models::Batch& b, Rng* position_dropout) const {
   const size_t n = rows.size();
   b.size = n;
   b.rows.assign(rows.begin(), rows.end());
@@ -63,6 +108,8 @@ void BatchReader::fill(std::span<const uint64_t> rows, models::Batch& b) const {
       in.offsets[r + 1] = in.ids.size();
     }
   }
+  if (position_.method == models::PositionMethod::kFeature || position_.method == models::PositionMethod::kTower)
+    fill_position(rows, b, position_dropout);
   const size_t tasks = labels_.size();
   b.tasks = std::max<size_t>(tasks, 1);
   b.labels.resize(n * tasks);
@@ -75,12 +122,27 @@ void BatchReader::fill(std::span<const uint64_t> rows, models::Batch& b) const {
       b.labels[r * tasks + t] = masked ? std::numeric_limits<float>::quiet_NaN() : y[i];
     }
   }
+  if (position_input_.ipw) {
+    // Inverse propensity targets: y / θ_t(p) (position_bias.h); rows without a position keep y.
+    for (size_t t = 0; t < tasks; ++t) {
+      const std::vector<float>& theta = position_.propensity[t];
+      for (size_t r = 0; r < n; ++r) {
+        const uint32_t id = position_column_.id(rows[r], position_.max_position);
+        if (id != 0) b.labels[r * tasks + t] /= std::max(theta[id], position_.clip);
+      }
+    }
+  }
   b.weights.resize(weights_.empty() ? 0 : n);
   for (size_t r = 0; r < b.weights.size(); ++r) b.weights[r] = weights_[rows[r]];
 }
 
-BatchStream::BatchStream(const BatchReader& reader, std::span<const uint64_t> rows, size_t batch_size)
-    : reader_(reader), rows_(rows), batch_size_(batch_size) {
+BatchStream::BatchStream(const BatchReader& reader, std::span<const uint64_t> rows, size_t batch_size,
+                         std::optional<uint64_t> position_dropout_seed)
+    : reader_(reader),
+      rows_(rows),
+      batch_size_(batch_size),
+      position_rng_(position_dropout_seed.value_or(0)),
+      position_dropout_(position_dropout_seed.has_value() && reader.drops_positions()) {
   RECO_CHECK(batch_size > 0) << "batch size must be positive";
   worker_ = std::thread([this] { produce(); });
 }
@@ -107,7 +169,8 @@ void BatchStream::produce() {
     try {
       const size_t lo = k * batch_size_;
       const size_t hi = std::min(rows_.size(), lo + batch_size_);
-      reader_.fill(rows_.subspan(lo, hi - lo), buffers_[k % 2]);
+      reader_.fill(rows_.subspan(lo, hi - lo), buffers_[k % 2],
+                   position_dropout_ ? &position_rng_ : nullptr);
     } catch (...) {
       std::lock_guard<std::mutex> lock(mu_);
       error_ = std::current_exception();

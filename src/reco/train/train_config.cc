@@ -120,7 +120,7 @@ TrainConfig parse_train_config(std::string_view text, const std::string& source,
                                   << ": " << e.description();
   }
   check_keys(root, source, "config",
-             {"data", "model", "task", "optimizer", "train", "calibration", "utility", "output"});
+             {"data", "model", "task", "position", "optimizer", "train", "calibration", "utility", "output"});
   TrainConfig c;
   c.source_text = std::string(text);
   static const toml::table kEmpty;
@@ -244,6 +244,30 @@ TrainConfig parse_train_config(std::string_view text, const std::string& source,
         c.calibration_heads[std::string(k.str())] = *m;
       }
     }
+  }
+  if (const toml::table* p = table_or_null(root, "position", source)) {
+    check_keys(*p, source, "position", {"method", "column", "max_position", "dropout", "cross", "slice", "clip"});
+    models::PositionBias& pos = c.features.position;
+    try {
+      pos.method = models::parse_position_method(get_string(*p, "method", source, "none"));
+    } catch (const Error& e) {
+      bad(source, "position.method", e.message());
+    }
+    pos.column = get_string(*p, "column", source, "position");
+    const int64_t max = get_int(*p, "max_position", source, 0);
+    if (max < 0 || max > 100000) bad(source, "position.max_position", "must be in [0, 100000] (0 = the column's maximum)");
+    pos.max_position = static_cast<uint32_t>(max);
+    pos.dropout = static_cast<float>(get_number(*p, "dropout", source, 0.0));
+    pos.cross = get_string(*p, "cross", source, "");
+    pos.slice = get_string(*p, "slice", source, "");
+    pos.clip = static_cast<float>(get_number(*p, "clip", source, 0.05));
+    if (pos.dropout < 0.0f || pos.dropout >= 1.0f) bad(source, "position.dropout", "must be in [0, 1)");
+    if (pos.method == models::PositionMethod::kIpw && pos.slice.empty())
+      bad(source, "position.slice", "ipw needs the column marking the unbiased (random-traffic) rows");
+    if (!pos.cross.empty() && pos.method != models::PositionMethod::kTower)
+      bad(source, "position.cross", "only method = \"tower\" crosses the position with another column");
+    if (pos.method == models::PositionMethod::kIpw && pos.dropout != 0.0f)
+      bad(source, "position.dropout", "ipw has no position input to drop out");
   }
   if (const toml::table* u = table_or_null(root, "utility", source)) {
     check_keys(*u, source, "utility", {"weights"});

@@ -7,6 +7,9 @@
 //   [model]      models::ModelSpec keys (kind, embedding_dim, embedding_init, pooling, bottom,
 //                top, interaction, self_interaction, activation, dropout, head, shared,
 //                experts, expert, tower, task_weighting)
+//   [position]   method ("none" | "feature" | "tower" | "ipw"), column (default "position"),
+//                max_position (0 = the column's maximum), dropout, cross (tower), slice and
+//                clip (ipw) — see models/position_bias.h
 //   [optimizer]  optim::OptimizerConfig keys (see optim/optimizer_config.h)
 //   [train]      batch_size, epochs, max_steps, loss, shuffle, metrics, monitor, patience,
 //                keep_best, checkpoint, resume, eval_batch_size, threads, seed

@@ -1,5 +1,7 @@
 #include "reco/train/trainer.h"
 
+#include "reco/train/position_propensity.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -208,9 +210,9 @@ const std::vector<double>& Trainer::last_task_losses() const { return impl_->tas
 
 std::vector<float> predict_rows(const models::CtrModel& model, const Dataset& dataset,
                                 std::span<const uint64_t> rows, const RunContext& ctx, bool raw_logits,
-                                size_t batch_size) {
+                                size_t batch_size, bool position_logged) {
   nn::use_single_threaded_blas();
-  BatchReader reader(dataset, model.features(), /*with_labels=*/false);
+  BatchReader reader(dataset, model.features(), /*with_labels=*/false, PositionInput{!position_logged, false});
   ThreadPool pool(ctx.threads);
   std::vector<models::ModelWorkspace> ws(pool.size());
   const size_t nt = model.outputs();
@@ -262,7 +264,8 @@ std::vector<std::vector<double>> mean_gate_weights(const models::CtrModel& model
 }
 
 std::vector<float> Trainer::predict(const Dataset& dataset, std::span<const uint64_t> rows) {
-  return predict_rows(model_, dataset, rows, ctx_, options_.loss == nn::LossKind::kMse, options_.eval_batch_size);
+  return predict_rows(model_, dataset, rows, ctx_, options_.loss == nn::LossKind::kMse, options_.eval_batch_size,
+                      /*position_logged=*/true);
 }
 
 namespace {
@@ -284,7 +287,14 @@ TrainReport Trainer::fit(const Dataset& ds, std::span<const uint64_t> train_rows
   RECO_CHECK(!train_rows.empty()) << ds.path() << ": no training rows";
   Stopwatch total;
   TrainReport report;
-  BatchReader reader(ds, model_.features(), /*with_labels=*/true);
+  const models::PositionBias& position = model_.features().position;
+  if (position.method == models::PositionMethod::kIpw && position.propensity.empty()) {
+    const PropensityEstimate est = estimate_propensities(ds, model_.features(), train_rows);
+    model_.set_position_propensity(est.theta);
+    propensity_report_ = est.to_json(model_.features());
+  }
+  BatchReader reader(ds, model_.features(), /*with_labels=*/true,
+                     PositionInput{false, position.method == models::PositionMethod::kIpw});
   const bool evaluating = !eval_rows.empty() && !options_.metrics.empty();
   int first_epoch = 1;
   double best = NAN;
@@ -326,7 +336,7 @@ TrainReport Trainer::fit(const Dataset& ds, std::span<const uint64_t> train_rows
     double loss_sum = 0.0;
     std::vector<double> task_sums(model_.outputs(), 0.0);
     {
-      BatchStream stream(reader, order, options_.batch_size);
+      BatchStream stream(reader, order, options_.batch_size, derive_seed(ctx_.seed, 0x706f736974ULL + epoch));
       Progress progress(fmt::format("epoch {}/{}", epoch, options_.epochs), order.size(), ctx_);
       while (const models::Batch* b = stream.next()) {
         const double l = step(*b);

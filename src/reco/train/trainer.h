@@ -20,6 +20,12 @@
 //   with N > 1 the reduction order depends on N (not on timing), so a run is reproducible
 //   for a fixed N.
 //
+// Position bias (models/position_bias.h): training reads the logged positions (with the
+// configured dropout, drawn from a per-epoch seeded stream); method "ipw" first estimates the
+// propensities on the training rows (train/position_propensity.h), stores them in the model's
+// feature map and trains on targets y / θ_t(p). Per-epoch evaluation scores with the logged
+// positions; serving and `reco predict` zero them unless asked otherwise.
+//
 // Epoch loop (fit): shuffle the training rows (seeded per epoch), stream batches with a
 // prefetching thread, evaluate on the evaluation rows after each epoch, keep the best
 // epoch's weights, stop after `patience` epochs without improvement, write a checkpoint
@@ -107,6 +113,8 @@ class Trainer {
                   const std::function<void(const EpochReport&)>& on_epoch = {});
 
   const std::vector<double>& last_task_losses() const;
+  /// ipw: the propensity estimate of the last fit() (null otherwise).
+  const nlohmann::json& propensity_report() const { return propensity_report_; }
   optim::Optimizer& optimizer() { return *optimizer_; }
   int64_t steps_done() const { return optimizer_->step(); }
 
@@ -117,14 +125,17 @@ class Trainer {
   TrainOptions options_;
   RunContext ctx_;
   std::unique_ptr<optim::Optimizer> optimizer_;
+  nlohmann::json propensity_report_;
 };
 
 /// Scores rows with a model on ctx.threads threads (no trainer needed): [rows.size() * T]
 /// row-major, logits turned into probabilities (sigmoid; chained heads: running products,
 /// see nn::multitask_probabilities) unless raw_logits.
+/// position_logged: feed each row's logged position (position feature / tower included) instead
+/// of scoring "position zeroed", the default for serving (models/position_bias.h).
 std::vector<float> predict_rows(const models::CtrModel& model, const Dataset& dataset,
                                 std::span<const uint64_t> rows, const RunContext& ctx, bool raw_logits = false,
-                                size_t batch_size = 4096);
+                                size_t batch_size = 4096, bool position_logged = false);
 
 
 /// MMoE: each task's gate weights averaged over `rows` ([T][E], each row sums to 1) — which

@@ -23,7 +23,7 @@ namespace gc = nn::gradcheck;
 constexpr size_t kBatch = 6;
 constexpr size_t kTasks = 3;
 
-FeatureMap features() {
+FeatureMap features(PositionMethod position = PositionMethod::kNone) {
   static const std::vector<std::string> kDense = {"d0", "d1"};
   static const std::vector<SparseFeature> kSparse = {{"a", 5, false}, {"b", 4, false}};
   static const std::vector<std::string> kNames = {"click", "save", "buy"};
@@ -32,10 +32,16 @@ FeatureMap features() {
   fm.sparse = kSparse;
   for (const auto& n : kNames) fm.tasks.push_back({n, n, "", 1.0f});
   fm.label = fm.tasks.front().label;
+  if (position != PositionMethod::kNone) {
+    fm.position.method = position;
+    fm.position.column = "position";
+    fm.position.max_position = 4;
+    fm.position.cross_rows = 2;  // the tower's table: 2 crossed values x 5 position ids
+  }
   return fm;
 }
 
-Batch batch(Rng& rng) {
+Batch batch(Rng& rng, PositionMethod position = PositionMethod::kNone) {
   Batch b;
   b.size = kBatch;
   b.tasks = kTasks;
@@ -43,6 +49,14 @@ Batch batch(Rng& rng) {
   b.sparse.resize(2);
   b.sparse[0].ids = {1, 4, 1, 0, 3, 2};
   b.sparse[1].ids = {3, 2, 0, 2, 1, 1};
+  if (position == PositionMethod::kFeature) {
+    b.sparse.push_back({});
+    b.sparse[2].ids = {0, 3, 1, 4, 1, 2};  // id 0 = dropped out / zeroed
+  } else if (position == PositionMethod::kTower) {
+    b.sparse.push_back({});
+    b.sparse[2].ids = {6, 1, 9, 1, 3};      // crossed ids; row 2 has no position (empty bag)
+    b.sparse[2].offsets = {0, 1, 2, 2, 3, 4, 5};
+  }
   const float nan = std::numeric_limits<float>::quiet_NaN();
   b.labels = {1, 0, 0,  0, 0, 0,  1, 1, nan,  0, nan, nan,  1, 0, 1,  1, 1, 1};
   for (size_t i = 0; i < kBatch; ++i) b.rows.push_back(i);
@@ -72,6 +86,7 @@ struct Case {
   size_t experts = 0;
   std::vector<size_t> expert = {};
   nn::Activation activation = nn::Activation::kTanh;
+  PositionMethod position = PositionMethod::kNone;
 };
 
 void run_case(const Case& c) {
@@ -86,12 +101,13 @@ void run_case(const Case& c) {
   spec.expert = c.expert;
   spec.tower = {4, 1};
   spec.activation = c.activation;
-  CtrModel model(spec, features());
+  CtrModel model(spec, features(c.position));
   ASSERT_EQ(model.outputs(), kTasks);
   model.init(3);
   Rng rng(99);
   for (nn::Parameter* p : model.parameters()) gc::fill_uniform(p->value, rng, -0.7f, 0.7f);
-  const Batch b = batch(rng);
+  const Batch b = batch(rng, c.position);
+  ASSERT_EQ(model.table_count(), c.position == PositionMethod::kNone ? 2u : 3u);
 
   ModelWorkspace ws;
   model.prepare(ws);
@@ -145,6 +161,50 @@ TEST(MultiTaskGradient, MmoeThreeTwoLayerExpertsRelu) {
 TEST(MultiTaskGradient, MmoeDlrm) { run_case({"mmoe dlrm", ModelKind::kDlrm, HeadKind::kMmoe, {}, 2, {4}}); }
 TEST(MultiTaskGradient, EsmmChain) { run_case({"esmm", ModelKind::kMlp, HeadKind::kEsmm}); }
 TEST(MultiTaskGradient, EsmmChainWithShared) { run_case({"esmm shared", ModelKind::kMlp, HeadKind::kEsmm, {5}}); }
+
+TEST(MultiTaskGradient, PositionFeatureMmoe) {
+  run_case({"position feature mmoe", ModelKind::kMlp, HeadKind::kMmoe, {}, 2, {4}, nn::Activation::kTanh,
+            PositionMethod::kFeature});
+}
+TEST(MultiTaskGradient, PositionFeatureDlrm) {
+  run_case({"position feature dlrm", ModelKind::kDlrm, HeadKind::kSharedBottom, {5}, 0, {}, nn::Activation::kTanh,
+            PositionMethod::kFeature});
+}
+TEST(MultiTaskGradient, PositionTowerSharedBottom) {
+  run_case({"position tower", ModelKind::kMlp, HeadKind::kSharedBottom, {5}, 0, {}, nn::Activation::kTanh,
+            PositionMethod::kTower});
+}
+TEST(MultiTaskGradient, PositionTowerEsmm) {
+  run_case({"position tower esmm", ModelKind::kMlp, HeadKind::kEsmm, {}, 0, {}, nn::Activation::kTanh,
+            PositionMethod::kTower});
+}
+
+TEST(MultiTaskModel, PositionTowerAddsOnlyWithAPosition) {
+  ModelSpec spec;
+  spec.kind = ModelKind::kMlp;
+  spec.head = HeadKind::kSharedBottom;
+  spec.embedding_dim = 2;
+  spec.shared = {3};
+  spec.tower = {2, 1};
+  CtrModel model(spec, features(PositionMethod::kTower));
+  model.init(5);
+  Rng rng(1);
+  for (nn::Parameter* p : model.tables()) gc::fill_uniform(p->value, rng, -0.7f, 0.7f);
+  Batch with = batch(rng, PositionMethod::kTower);
+  Batch without = with;
+  without.sparse[2].ids.clear();
+  without.sparse[2].offsets.assign(kBatch + 1, 0);
+  ModelWorkspace ws1, ws2;
+  auto a = model.forward(with, 0, kBatch, ws1, nullptr);
+  auto b = model.forward(without, 0, kBatch, ws2, nullptr);
+  const nn::Parameter& tower = *model.tables().back();
+  for (size_t r = 0; r < kBatch; ++r)
+    for (size_t t = 0; t < kTasks; ++t) {
+      const size_t lo = with.sparse[2].offsets[r], hi = with.sparse[2].offsets[r + 1];
+      const float term = lo == hi ? 0.0f : tower.value.at(with.sparse[2].ids[lo], t);
+      EXPECT_NEAR(a[r * kTasks + t] - b[r * kTasks + t], term, 1e-5) << "row " << r << " task " << t;
+    }
+}
 
 TEST(MultiTaskModel, GatesAreSoftmaxOverExperts) {
   ModelSpec spec;

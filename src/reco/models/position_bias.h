@@ -1,0 +1,96 @@
+// PositionBias — how a ranker handles the position an impression was shown at (seed 004 §14.3,
+// Airbnb; YouTube's shallow tower; Joachims et al.'s inverse propensity weighting).
+//
+// Logged engagement ≈ P(examined | position) · P(engaged | examined, relevance): a model that
+// learns from it without seeing the position learns the examination bias of the previous ranker
+// as if it were relevance. Three remedies, chosen in the training config's [position] table:
+//
+//   method = "feature"  the position id is one more embedding input of the model. During
+//                       training it is replaced by id 0 with probability `dropout` (Airbnb found
+//                       0.15 by a sweep), so the relevance part cannot lean on it; at scoring
+//                       every row gets id 0 ("position zeroed"), which shifts all candidates of
+//                       a request alike and leaves their order to relevance.
+//   method = "tower"    a shallow tower: a table [(max_position + 1) · cross_rows, T] whose entry
+//                       for (cross id, position) is added to each head's logit during training
+//                       (optionally crossed with a categorical column such as the platform,
+//                       whose examination curve differs). Scoring leaves it out. Rows with
+//                       position id 0 (unknown, or dropped out with `dropout`) get no tower term.
+//   method = "ipw"      no position input; each training label y of head t becomes y / θ_t(p)
+//                       with θ_t(p) = rate_t(p) / rate_t(1) estimated on the rows of the
+//                       unbiased slice (`slice` column nonzero: the random-traffic requests of
+//                       seed 004 §11.4.3), clipped below at `clip`. BCE with that target has
+//                       gradient σ(z) − y/θ, whose expectation vanishes at σ(z) = P(y | x, p=1):
+//                       the model learns position-free relevance (unbiased in expectation).
+//
+// Position ids: a raw position p ≥ 1 maps to id min(p, max_position); 0, negative or missing
+// maps to 0 ("no position"). `max_position` = 0 in a config means "the column's maximum".
+//
+// Ownership: a value type stored in the FeatureMap (and so in every model file), including the
+// estimated propensities, so scoring and re-training see the same numbers.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace reco {
+class Dataset;
+}
+
+namespace reco::models {
+
+enum class PositionMethod : uint8_t { kNone, kFeature, kTower, kIpw };
+PositionMethod parse_position_method(std::string_view name);
+std::string_view position_method_name(PositionMethod method);
+
+struct PositionBias {
+  PositionMethod method = PositionMethod::kNone;
+  std::string column;          ///< 1-based positions (u32 or f32 column)
+  uint32_t max_position = 0;   ///< ids 1..max_position; larger positions are clipped to it
+  float dropout = 0.0f;        ///< feature / tower: training-time probability of id 0
+  std::string cross;           ///< tower: optional categorical column crossed with the position
+  uint32_t cross_rows = 1;     ///< tower: cardinality of `cross` (1 without it)
+  std::string slice;           ///< ipw: column marking unbiased-slice rows (nonzero = in slice)
+  float clip = 0.05f;          ///< ipw: smallest propensity used (caps the weight at 1/clip)
+  /// ipw: θ_t(id) per task, [T][max_position + 1] (entry 0 = 1). Filled by training.
+  std::vector<std::vector<float>> propensity;
+
+  bool enabled() const { return method != PositionMethod::kNone; }
+  /// Rows of the position table: feature max+1, tower (max+1)·cross_rows, else 0.
+  uint32_t table_rows() const;
+  /// Checks the combination (kInvalidArgument naming the [position] key).
+  void validate() const;
+  nlohmann::json to_json() const;
+  static PositionBias from_json(const nlohmann::json& j);
+};
+
+/// Position id of a raw logged value (see the header comment).
+inline uint32_t position_id(double raw, uint32_t max_position) {
+  if (!(raw >= 1.0)) return 0;  // also NaN
+  const double clipped = std::min(std::floor(raw), static_cast<double>(max_position));
+  return static_cast<uint32_t>(clipped);
+}
+
+/// A bound position column of any numeric storage (i32 from ingest's position role, u32, f32).
+class PositionColumn {
+ public:
+  PositionColumn() = default;
+  /// kInvalidArgument when the column is not numeric; kNotFound when absent.
+  PositionColumn(const Dataset& dataset, const std::string& column);
+  double raw(uint64_t row) const;
+  uint32_t id(uint64_t row, uint32_t max_position) const { return position_id(raw(row), max_position); }
+  /// Largest value in the column (0 when empty).
+  double max_value() const;
+
+ private:
+  const int32_t* i32_ = nullptr;
+  const uint32_t* u32_ = nullptr;
+  const float* f32_ = nullptr;
+  uint64_t rows_ = 0;
+};
+
+}  // namespace reco::models
