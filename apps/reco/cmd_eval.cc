@@ -1,4 +1,8 @@
 // reco eval --model M --data D — metrics of a saved model on a dataset split.
+// A model with a position input (feature / tower) is judged Airbnb-style twice: with the
+// position zeroed (how it serves: relevance alone) and with the logged position fed (relevance
+// and position bias together); --relevance adds NDCG@k per request against a graded relevance
+// column (the simulator's true_relevance), ranked by the model's utility.
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -10,6 +14,7 @@
 #include "reco/calibrate/reliability_svg.h"
 #include "reco/train/head_calibration.h"
 #include "reco/train/trainer.h"
+#include "position_modes.h"
 #include "split_rows.h"
 
 namespace reco::cli {
@@ -23,6 +28,10 @@ struct EvalArgs {
   bool raw = false;
   int bins = 10;
   std::string reliability_svg;
+  std::string position;
+  std::string relevance;
+  std::string group;
+  std::vector<size_t> k = {10};
 };
 }  // namespace
 
@@ -37,6 +46,11 @@ Action setup_eval(CLI::App& sub, GlobalOptions& global) {
   sub.add_flag("--raw", a->raw, "Judge the raw head outputs (default: calibrated as stored in the model)");
   sub.add_option("--bins", a->bins, "Reliability diagram bins")->capture_default_str();
   sub.add_option("--reliability-svg", a->reliability_svg, "Write the per-head reliability diagram as SVG");
+  sub.add_option("--position", a->position,
+                 "zeroed | logged | both (default both for a model with a position input; the first is the main report)");
+  sub.add_option("--relevance", a->relevance, "Graded relevance column: NDCG@k per request against it");
+  sub.add_option("--group", a->group, "Request column for --relevance (default: the query_id column)");
+  sub.add_option("--k", a->k, "NDCG cut-offs for --relevance")->delimiter(',')->capture_default_str();
   return [a, &global] {
     RunContext ctx = global.context();
     auto loaded = models::load_model(a->model);
@@ -47,10 +61,41 @@ Action setup_eval(CLI::App& sub, GlobalOptions& global) {
     const auto& features = loaded.model.features();
     models::check_features(features, ds, /*require_label=*/true);
     const bool regression = loaded.extra.value("loss", std::string("bce")) == "mse";
-    auto predictions = train::predict_rows(loaded.model, ds, rows, ctx, regression);
-    if (!regression && !a->raw) loaded.scoring.calibrate(predictions);
-    const train::TaskMetrics set = train::evaluate_predictions(a->metrics, predictions, ds, features, rows);
-    nlohmann::json out = set.to_json();
+    const std::vector<std::string> modes = position_modes(loaded.model, a->position);
+    std::span<const uint32_t> groups;
+    if (!a->relevance.empty()) {
+      std::string g = a->group;
+      for (const auto& c : ds.columns())
+        if (g.empty() && c.role == ColumnRole::kQueryId) g = c.name;
+      RECO_CHECK(!g.empty()) << a->data << ": --relevance needs a request column: pass --group";
+      groups = ds.u32(g);
+    }
+    const size_t nt = features.tasks.size();
+    // Metrics (and relevance NDCG) of one position mode.
+    auto judge = [&](const std::string& mode, std::vector<float>& predictions) {
+      predictions = train::predict_rows(loaded.model, ds, rows, ctx, regression, 4096, mode == "logged");
+      if (!regression && !a->raw) loaded.scoring.calibrate(predictions);
+      const train::TaskMetrics set = train::evaluate_predictions(a->metrics, predictions, ds, features, rows);
+      nlohmann::json j = set.to_json();
+      if (!a->relevance.empty()) {
+        std::vector<double> utility(rows.size());
+        for (size_t i = 0; i < rows.size(); ++i)
+          utility[i] = models::HeadScoring::utility(&predictions[i * nt], loaded.scoring.weights);
+        const auto gain = relevance_gain(ds, a->relevance, rows);
+        j["relevance"] = grouped_ndcg(groups, rows, utility, gain, a->k);
+      }
+      return std::make_pair(set.values(), j);
+    };
+    std::vector<float> predictions;
+    auto [values, out] = judge(modes.front(), predictions);
+    out["position_mode"] = modes.front();
+    std::map<std::string, double> logged_values;
+    nlohmann::json logged_json;
+    if (modes.size() > 1) {
+      std::vector<float> logged_predictions;
+      std::tie(logged_values, logged_json) = judge(modes[1], logged_predictions);
+      out["position_" + modes[1]] = logged_json;
+    }
     out["model"] = a->model;
     out["data"] = a->data;
     out["split"] = split;
@@ -72,7 +117,24 @@ Action setup_eval(CLI::App& sub, GlobalOptions& global) {
       std::printf("%s\n", out.dump(2).c_str());
     } else {
       std::printf("%s on %s (%s, %zu rows):\n", a->model.c_str(), a->data.c_str(), split.c_str(), rows.size());
-      for (const auto& [k, v] : set.values()) std::printf("  %-24s %.6f\n", k.c_str(), v);
+      if (modes.size() > 1) std::printf("  (position %s; the logged-position column feeds each row's position)\n",
+                                        modes.front().c_str());
+      for (const auto& [k, v] : values) {
+        if (modes.size() > 1) {
+          std::printf("  %-24s %.6f   logged %.6f\n", k.c_str(), v, logged_values.at(k));
+        } else {
+          std::printf("  %-24s %.6f\n", k.c_str(), v);
+        }
+      }
+      if (out.contains("relevance"))
+        for (const auto& [name, v] : out["relevance"]["metrics"].items()) {
+          std::printf("  relevance %-14s %.6f", name.c_str(), v.is_null() ? NAN : v.get<double>());
+          if (modes.size() > 1) {
+            const auto& lv = logged_json["relevance"]["metrics"][name];
+            std::printf("   logged %.6f", lv.is_null() ? NAN : lv.get<double>());
+          }
+          std::printf("\n");
+        }
       for (const auto& r : reports)
         std::printf("  head %-16s brier %.5f  ece %.5f  mce %.5f  logloss %.5f  calibration %.4f  (%llu rows, %llu masked)\n",
                     r.head.c_str(), r.brier, r.ece, r.mce, r.log_loss, r.calibration_ratio,

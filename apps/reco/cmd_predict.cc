@@ -34,6 +34,7 @@ struct TempPath {
 };
 
 struct PredictArgs {
+  bool position_logged = false;
   std::string model;
   std::string data;
   std::string csv;
@@ -57,6 +58,8 @@ Action setup_predict(CLI::App& sub, GlobalOptions& global) {
   sub.add_option("--out", a->out, "Output CSV (row,prediction); - = stdout")->capture_default_str();
   sub.add_option("--split", a->split, "train | validation | test | all")->capture_default_str();
   sub.add_flag("--logits", a->logits, "Write raw logits instead of probabilities");
+  sub.add_flag("--position-logged", a->position_logged,
+               "Feed each row's logged position to a model with a position input (default: zeroed, as served)");
   sub.add_flag("--uncalibrated", a->uncalibrated, "Raw head probabilities (no downsampling correction or calibrator)");
   sub.add_option("--utility", a->utility,
                  "Utility weights overriding the model's, e.g. click=1,save=2 or 1,2 (multi-task models)");
@@ -90,7 +93,10 @@ Action setup_predict(CLI::App& sub, GlobalOptions& global) {
     Dataset ds = Dataset::open(data_path);
     const auto rows = rows_of_split(ds, a->split);
     const bool raw = a->logits || loaded.extra.value("loss", std::string("bce")) == "mse";
-    auto predictions = train::predict_rows(loaded.model, ds, rows, ctx, raw);
+    RECO_CHECK(!a->position_logged || loaded.model.features().position.method == models::PositionMethod::kFeature ||
+               loaded.model.features().position.method == models::PositionMethod::kTower)
+        << a->model << ": --position-logged needs a model with a position feature or tower";
+    auto predictions = train::predict_rows(loaded.model, ds, rows, ctx, raw, 4096, a->position_logged);
     // Calibrated heads (downsampling correction + stored map) unless raw scores are asked for.
     if (!raw && !a->uncalibrated) loaded.scoring.calibrate(predictions);
     const std::vector<double> weights =

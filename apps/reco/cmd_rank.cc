@@ -5,8 +5,11 @@
 //   utility       NDCG@k per request, with gain = the realized utility of the row,
 //                 max(0, sum_t w_t y_t) (a row that was clicked and saved is worth w_click +
 //                 w_save), ranked by the predicted utility sum_t w_t p_t
+//   relevance     with --relevance COL: NDCG@k with gain = that column (e.g. the simulator's
+//                 true_relevance), the ranking quality against the truth
 // The utility weights are the model's (models::HeadScoring) unless --utility overrides them:
-// changing them re-ranks without retraining.
+// changing them re-ranks without retraining. A model with a position input is scored with the
+// position zeroed (how it serves) and, for comparison, with the logged position (--position).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -24,6 +27,7 @@
 #include "reco/train/head_calibration.h"
 #include "reco/train/task_metrics.h"
 #include "reco/train/trainer.h"
+#include "position_modes.h"
 #include "split_rows.h"
 
 namespace reco::cli {
@@ -39,6 +43,8 @@ struct RankArgs {
   std::string out;
   size_t top = 0;
   bool uncalibrated = false;
+  std::string relevance;
+  std::string position;
 };
 
 // The request column: --group, else the dataset's query_id column, else its user_id column.
@@ -68,6 +74,10 @@ Action setup_rank(CLI::App& sub, GlobalOptions& global) {
   sub.add_option("--out", a->out, "Write the ranked lists as CSV (group,rank,row,utility,<heads>)");
   sub.add_option("--top", a->top, "With --out: only the first N of each list (0 = all)")->capture_default_str();
   sub.add_flag("--uncalibrated", a->uncalibrated, "Rank on raw head outputs (no calibration)");
+  sub.add_option("--relevance", a->relevance, "Graded relevance column for NDCG against the truth (true_relevance)");
+  sub.add_option("--position", a->position,
+                 "zeroed | logged | both: how a model with a position input is scored (default both; the ranked "
+                 "lists and per-head metrics use the first)");
   return [a, &global] {
     RunContext ctx = global.context();
     auto loaded = models::load_model(a->model);
@@ -84,10 +94,18 @@ Action setup_rank(CLI::App& sub, GlobalOptions& global) {
     const size_t nt = features.tasks.size();
     const std::vector<double> w = a->utility.empty() ? loaded.scoring.weights : loaded.scoring.parse_weights(a->utility);
 
-    auto p = train::predict_rows(loaded.model, ds, rows, ctx);
-    if (!a->uncalibrated) loaded.scoring.calibrate(p);
-    std::vector<double> utility(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) utility[i] = models::HeadScoring::utility(&p[i * nt], w);
+    const std::vector<std::string> modes = position_modes(loaded.model, a->position);
+    auto score_mode = [&](const std::string& mode, std::vector<double>& utility) {
+      auto p = train::predict_rows(loaded.model, ds, rows, ctx, false, 4096, mode == "logged");
+      if (!a->uncalibrated) loaded.scoring.calibrate(p);
+      utility.resize(rows.size());
+      for (size_t i = 0; i < rows.size(); ++i) utility[i] = models::HeadScoring::utility(&p[i * nt], w);
+      return p;
+    };
+    std::vector<double> utility;
+    auto p = score_mode(modes.front(), utility);
+    std::vector<double> relevance;
+    if (!a->relevance.empty()) relevance = relevance_gain(ds, a->relevance, rows);
 
     // Per head AUC / PR-AUC, and utility NDCG@k against the realized utility.
     const auto per_head = train::evaluate_predictions({"auc", "pr_auc"}, p, ds, features, rows);
@@ -122,6 +140,17 @@ Action setup_rank(CLI::App& sub, GlobalOptions& global) {
     }
     out["heads"] = heads;
     out["utility"] = ndcg.to_json();
+    out["position_mode"] = modes.front();
+    if (!relevance.empty()) out["relevance"] = grouped_ndcg(groups, rows, utility, relevance, a->k);
+    if (modes.size() > 1) {
+      // The same lists scored with the logged position: relevance and position bias together.
+      std::vector<double> logged_utility;
+      score_mode(modes[1], logged_utility);
+      std::vector<double> realized(gain.begin(), gain.end());
+      nlohmann::json other = {{"utility", grouped_ndcg(groups, rows, logged_utility, realized, a->k)}};
+      if (!relevance.empty()) other["relevance"] = grouped_ndcg(groups, rows, logged_utility, relevance, a->k);
+      out["position_" + modes[1]] = other;
+    }
 
     if (!a->out.empty()) {
       // Ranked lists: rows of a request together, best predicted utility first.
@@ -160,8 +189,9 @@ Action setup_rank(CLI::App& sub, GlobalOptions& global) {
       std::printf("%s\n", out.dump(2).c_str());
       return 0;
     }
-    std::printf("%s on %s (%s, %zu rows, requests by '%s', %s heads)\n", a->model.c_str(), a->data.c_str(),
-                split.c_str(), rows.size(), gcol.c_str(), a->uncalibrated ? "raw" : "calibrated");
+    std::printf("%s on %s (%s, %zu rows, requests by '%s', %s heads, position %s)\n", a->model.c_str(),
+                a->data.c_str(), split.c_str(), rows.size(), gcol.c_str(), a->uncalibrated ? "raw" : "calibrated",
+                modes.front().c_str());
     for (size_t t = 0; t < nt; ++t) {
       const auto v = per_head.sets[t].values();
       std::printf("  head %-16s weight %-8.4g auc %.5f  pr_auc %.5f\n", features.tasks[t].name.c_str(), w[t],
@@ -172,6 +202,17 @@ Action setup_rank(CLI::App& sub, GlobalOptions& global) {
       const auto& g = uj["groups"][name];
       std::printf("  utility %-14s %.5f  (%s requests, %s without any gain skipped)\n", name.c_str(), value,
                   g["used"].dump().c_str(), g["skipped"].dump().c_str());
+    }
+    auto print_block = [](const char* what, const nlohmann::json& j) {
+      for (const auto& [name, value] : j["metrics"].items())
+        std::printf("  %-9s %-14s %s\n", what, name.c_str(), value.is_null() ? "n/a" : fmt::format("{:.5f}", value.get<double>()).c_str());
+    };
+    if (out.contains("relevance")) print_block("relevance", out["relevance"]);
+    if (modes.size() > 1) {
+      std::printf("  with the logged position fed (relevance + position bias):\n");
+      const auto& other = out["position_" + modes[1]];
+      print_block("utility", other["utility"]);
+      if (other.contains("relevance")) print_block("relevance", other["relevance"]);
     }
     if (!a->out.empty()) std::printf("  ranked lists written to %s\n", a->out.c_str());
     return 0;

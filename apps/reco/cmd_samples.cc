@@ -2,6 +2,9 @@
 // (reco/data/engagement_samples.h): touched pairs with one 0/1 label per event label column,
 // plus K untouched items per touched (user, category) as all-zero rows, split per key,
 // all-zero train rows downsampled at --alpha; per-label effective alphas go to the meta.
+// `reco samples events`: one ranking row per logged impression of an event log (CSV, the one
+// event model: data/event_log.h) with item/user attributes, row-aligned features (Memboost) and
+// the simulator's truth joined in, split by time (reco/data/event_samples.h).
 #include <cstdio>
 
 
@@ -9,6 +12,7 @@
 #include "reco/core/error.h"
 #include "reco/data/dataset.h"
 #include "reco/data/engagement_samples.h"
+#include "reco/data/event_samples.h"
 #include "reco/data/split.h"
 
 namespace reco::cli {
@@ -72,8 +76,50 @@ Action setup_samples(CLI::App& sub, GlobalOptions& global) {
   engagement->add_option("--item-column", o->opt.item_column, "Item id column of the events")->capture_default_str();
   engagement->add_option("--category-column", o->opt.category_column, "Category id column of the events")
       ->capture_default_str();
-  return [o, &global] {
+  CLI::App* events = sub.add_subcommand(
+      "events", "One ranking row per logged impression (CSV event log) with attributes, features and truth joined");
+  auto e = std::make_shared<EventSampleOptions>();
+  auto e_out = std::make_shared<std::string>();
+  events->add_option("--events", e->events, "Event log CSV (docs/formats.md: event log)")->required();
+  events->add_option("-o,--out", *e_out, "Output dataset file")->required();
+  events->add_option("--truth", e->truth, "Row-aligned truth CSV (reco simulate's truth.csv)");
+  events->add_option("--items", e->items, "Item attribute CSV (first column: item id)");
+  events->add_option("--users", e->users, "User attribute CSV (first column: user id)");
+  events->add_option("--features", e->row_features, "Row-aligned feature CSVs (e.g. reco memboost features)");
+  events->add_option("--categorical", e->categorical, "Attribute columns stored as ids (vocabulary)")
+      ->delimiter(',')
+      ->capture_default_str();
+  events->add_option("--validation-days", e->validation_days, "Days before the test window that form validation")
+      ->capture_default_str();
+  events->add_option("--test-days", e->test_days, "Last days of the log that form the test split")
+      ->capture_default_str();
+  events->add_option("--random-policy", e->random_policy, "Policy value of the unbiased (random-traffic) slice")
+      ->capture_default_str();
+  return [o, e, e_out, events, &global] {
     const RunContext ctx = global.context();
+    if (events->parsed()) {
+      const EventSampleReport r = build_event_samples(*e, *e_out, ctx);
+      if (global.json) {
+        std::printf("%s\n", nlohmann::json{{"out", *e_out}, {"options", e->to_json()}, {"report", r.to_json()}}
+                                .dump()
+                                .c_str());
+      } else if (!global.quiet) {
+        std::printf("event samples -> %s\n", e_out->c_str());
+        std::printf("  rows %llu  requests %llu  train %llu  validation %llu  test %llu  random slice %llu\n",
+                    (unsigned long long)r.rows, (unsigned long long)r.requests, (unsigned long long)r.train,
+                    (unsigned long long)r.validation, (unsigned long long)r.test,
+                    (unsigned long long)r.random_slice_rows);
+        std::printf("  unknown items %llu  unknown users %llu  missing attribute values %llu\n",
+                    (unsigned long long)r.unknown_items, (unsigned long long)r.unknown_users,
+                    (unsigned long long)r.missing_values);
+        std::string feats;
+        for (const auto& f : r.features) feats += (feats.empty() ? "" : " ") + f;
+        std::printf("  features: %s\n", feats.c_str());
+        if (!r.downsampling.is_null()) std::printf("  downsampling: %s\n", r.downsampling.dump().c_str());
+        std::fprintf(stderr, "reco: wrote %llu rows in %.2f s\n", (unsigned long long)r.rows, r.seconds);
+      }
+      return 0;
+    }
     parse_fractions(o->split, o->opt);
     o->opt.validate();
     const Dataset events = Dataset::open(o->events);
