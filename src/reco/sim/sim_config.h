@@ -80,7 +80,7 @@ struct SimConfig {
   double model_popularity_bias = 0.3; ///< previous model's extra weight on standardized log popularity
 
   // True relevance r = sigmoid(z); z = bias + w_user u·v + w_query q·v + w_quality (2q-1) + w_locale [match] + w_pair e.
-  double relevance_bias = -1.0;
+  double relevance_bias = -2.0;
   double relevance_user = 1.5;
   double relevance_query = 2.0;
   double relevance_quality = 1.5;
