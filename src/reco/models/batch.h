@@ -5,7 +5,8 @@
 //                starting at 0) with optional per-id weights
 //   labels       [size * tasks] row-major: row r's label of task t at r * tasks + t
 //                (NaN = masked: missing, or the task's mask column is 0 on that row);
-//                weights [size] or empty (all 1)
+//                weights [size] or empty (all 1); task_weights [size * tasks] or empty: per
+//                (row, task) weights that replace `weights` (inverse propensity weighting)
 //   rows         the dataset row index of each example (for predictions output)
 #pragma once
 
@@ -31,6 +32,7 @@ struct Batch {
   size_t tasks = 1;
   std::vector<float> labels;
   std::vector<float> weights;
+  std::vector<float> task_weights;
   std::vector<uint64_t> rows;
 };
 

@@ -15,12 +15,16 @@
 //                       (optionally crossed with a categorical column such as the platform,
 //                       whose examination curve differs). Scoring leaves it out. Rows with
 //                       position id 0 (unknown, or dropped out with `dropout`) get no tower term.
-//   method = "ipw"      no position input; each training label y of head t becomes y / θ_t(p)
-//                       with θ_t(p) = rate_t(p) / rate_t(1) estimated on the rows of the
-//                       unbiased slice (`slice` column nonzero: the random-traffic requests of
-//                       seed 004 §11.4.3), clipped below at `clip`. BCE with that target has
-//                       gradient σ(z) − y/θ, whose expectation vanishes at σ(z) = P(y | x, p=1):
-//                       the model learns position-free relevance (unbiased in expectation).
+//   method = "ipw"      no position input; a positive of head t shown at position p weighs
+//                       1/θ_t(p) in the loss, negatives weigh 1, with θ_t(p) = rate_t(p)/rate_t(1)
+//                       estimated on the rows of the unbiased slice (`slice` column nonzero:
+//                       the random-traffic requests of seed 004 §11.4.3), clipped below at
+//                       `clip`. With c ~ Bernoulli(θ r) the expected loss is minimized at
+//                       σ = r / (r + 1 − θ r), which equals the position-free rate r at the top
+//                       slot and ≈ r elsewhere while r is small (engagement rates are). The fully
+//                       unbiased form (target c/θ) has no per-example minimum once c/θ > 1 and
+//                       diverges with sparse features, so we do not use it.
+//                       Each task's loss is normalized by its summed weights (self-normalized).
 //
 // Position ids: a raw position p ≥ 1 maps to id min(p, max_position); 0, negative or missing
 // maps to 0 ("no position"). `max_position` = 0 in a config means "the column's maximum".

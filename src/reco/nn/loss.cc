@@ -63,16 +63,19 @@ void multitask_bce_with_logits(ConstMatrixView logits, std::span<const float> la
                                MatrixView dlogits) {
   const size_t n = logits.rows, tasks = logits.cols;
   RECO_ASSERT(labels.size() == n * tasks && dlogits.rows == n && dlogits.cols == tasks);
-  RECO_ASSERT(weights.empty() || weights.size() == n);
+  const bool per_task = weights.size() == n * tasks && tasks > 1;
+  RECO_ASSERT(weights.empty() || weights.size() == n || per_task);
   RECO_ASSERT(task_scale.size() == tasks && task_loss.size() == tasks);
   std::fill(task_loss.begin(), task_loss.end(), 0.0);
+  // Weight of (row r, task t): per row, or per row and task ([n * T], e.g. inverse propensities).
+  auto weight = [&](size_t r, size_t t) { return per_task ? weights[r * tasks + t] : weight_at(weights, r); };
   if (!chain) {
     for (size_t r = 0; r < n; ++r) {
-      const float w = weight_at(weights, r);
       const float* z = logits.row(r);
       const float* y = labels.data() + r * tasks;
       float* g = dlogits.row(r);
       for (size_t t = 0; t < tasks; ++t) {
+        const float w = weight(r, t);
         if (std::isnan(y[t])) {
           g[t] = 0.0f;
           continue;
@@ -84,13 +87,13 @@ void multitask_bce_with_logits(ConstMatrixView logits, std::span<const float> la
     return;
   }
   for (size_t r = 0; r < n; ++r) {
-    const float w = weight_at(weights, r);
     const float* z = logits.row(r);
     const float* y = labels.data() + r * tasks;
     float* g = dlogits.row(r);
     std::fill_n(g, tasks, 0.0f);
     double log_p = 0.0;
     for (size_t t = 0; t < tasks; ++t) {
+      const float w = weight(r, t);
       log_p += log_sigmoid(z[t]);
       if (std::isnan(y[t])) continue;
       const double log_1mp = log1mexp(std::min(log_p, -1e-300));

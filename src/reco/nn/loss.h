@@ -26,7 +26,8 @@ double bce_with_logits(std::span<const float> logits, std::span<const float> lab
                        float grad_scale, std::span<float> dlogits);
 
 /// Binary cross-entropy over T task columns at once. logits and dlogits are [n, T]; labels
-/// are [n * T] row-major (NaN = this task is masked on this row); weights [n] or empty.
+/// are [n * T] row-major (NaN = this task is masked on this row); weights [n] (per row),
+/// [n * T] (per row and task, T > 1: e.g. inverse propensity weights) or empty.
 /// task_scale[t] multiplies task t's gradient (the trainer passes loss_weight / total weight
 /// of task t in the batch); task_loss[t] receives the *unscaled* weighted loss sum of task t.
 ///

@@ -122,13 +122,18 @@ void BatchReader::fill(std::span<const uint64_t> rows, models::Batch& b, Rng* po
       b.labels[r * tasks + t] = masked ? std::numeric_limits<float>::quiet_NaN() : y[i];
     }
   }
+  b.task_weights.clear();
   if (position_input_.ipw) {
-    // Inverse propensity targets: y / θ_t(p) (position_bias.h); rows without a position keep y.
-    for (size_t t = 0; t < tasks; ++t) {
-      const std::vector<float>& theta = position_.propensity[t];
-      for (size_t r = 0; r < n; ++r) {
-        const uint32_t id = position_column_.id(rows[r], position_.max_position);
-        if (id != 0) b.labels[r * tasks + t] /= std::max(theta[id], position_.clip);
+    // Inverse propensity weights (position_bias.h): a positive of task t at position p counts
+    // 1/θ_t(p); negatives and rows without a position count 1 (times the row weight).
+    b.task_weights.resize(n * tasks);
+    for (size_t r = 0; r < n; ++r) {
+      const uint32_t id = position_column_.id(rows[r], position_.max_position);
+      const float w = weights_.empty() ? 1.0f : weights_[rows[r]];
+      for (size_t t = 0; t < tasks; ++t) {
+        const float y = b.labels[r * tasks + t];
+        const bool positive = id != 0 && y > 0.5f;
+        b.task_weights[r * tasks + t] = positive ? w / std::max(position_.propensity[t][id], position_.clip) : w;
       }
     }
   }

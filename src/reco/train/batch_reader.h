@@ -24,7 +24,7 @@ namespace reco::train {
 /// How a BatchReader presents the logged position (models/position_bias.h).
 struct PositionInput {
   bool zeroed = false;  ///< every row gets position id 0: scoring "position zeroed" (feature) / no tower
-  bool ipw = false;     ///< training targets y / θ_t(position) (method ipw)
+  bool ipw = false;     ///< per-(row, task) weights 1/θ_t(position) on positives (method ipw)
 };
 
 class BatchReader {

@@ -113,9 +113,11 @@ double Trainer::step(const models::Batch& b) {
   RECO_ASSERT(b.labels.size() == b.size * nt);
   const auto& tasks = model_.features().tasks;
   std::fill(s.task_weight.begin(), s.task_weight.end(), 0.0);
+  const bool per_task = !b.task_weights.empty();
   for (size_t i = 0; i < b.size; ++i)
     for (size_t t = 0; t < nt; ++t)
-      if (!std::isnan(b.labels[i * nt + t])) s.task_weight[t] += b.weights.empty() ? 1.0 : b.weights[i];
+      if (!std::isnan(b.labels[i * nt + t]))
+        s.task_weight[t] += per_task ? b.task_weights[i * nt + t] : b.weights.empty() ? 1.0 : b.weights[i];
   double total_weight = 0.0;
   for (double w : s.task_weight) total_weight += w;
   if (total_weight <= 0.0) return 0.0;  // every label masked: nothing to learn from
@@ -139,7 +141,9 @@ double Trainer::step(const models::Batch& b) {
     auto logits = model_.forward(b, lo, hi, ws, dropout ? &s.dropout_rng[w] : nullptr);
     s.dlogits[w].resize(n * nt);
     std::span<const float> labels(b.labels.data() + lo * nt, n * nt);
-    std::span<const float> weights = b.weights.empty() ? std::span<const float>() : std::span<const float>(b.weights.data() + lo, n);
+    std::span<const float> weights = per_task        ? std::span<const float>(b.task_weights.data() + lo * nt, n * nt)
+                                     : b.weights.empty() ? std::span<const float>()
+                                                         : std::span<const float>(b.weights.data() + lo, n);
     if (!single) {
       nn::multitask_bce_with_logits(nn::ConstMatrixView{logits.data(), n, nt, nt}, labels, weights,
                                     model_.spec().chained(), s.task_scale, s.task_loss[w],

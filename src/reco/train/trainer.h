@@ -23,7 +23,7 @@
 // Position bias (models/position_bias.h): training reads the logged positions (with the
 // configured dropout, drawn from a per-epoch seeded stream); method "ipw" first estimates the
 // propensities on the training rows (train/position_propensity.h), stores them in the model's
-// feature map and trains on targets y / θ_t(p). Per-epoch evaluation scores with the logged
+// feature map and weighs each positive of task t at position p by 1/θ_t(p). Per-epoch evaluation scores with the logged
 // positions; serving and `reco predict` zero them unless asked otherwise.
 //
 // Epoch loop (fit): shuffle the training rows (seeded per epoch), stream batches with a
