@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Position-bias / calibration / COEC / Memboost-feature bars of issue 6 on `reco simulate` data.
+# Usage: bench/run_position_bench.sh [WORK_DIR]   (default bench/results/position)
+# Env: RECO (binary, default build/apps/reco/reco), SEEDS ("1 2 3"), IMPRESSIONS (2000000),
+#      COEC_IMPRESSIONS (10000000), SWEEP_SEEDS ("1"), THREADS (2).
+# Writes per-seed JSON/CSV under WORK_DIR/seed<S>/ and the markdown report to WORK_DIR/report.md.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+WORK="${1:-$ROOT/bench/results/position}"
+R="${RECO:-$ROOT/build/apps/reco/reco}"
+R="$(cd "$(dirname "$R")" && pwd)/$(basename "$R")"
+SEEDS="${SEEDS:-1 2 3}"
+SWEEP_SEEDS="${SWEEP_SEEDS:-1}"
+IMPRESSIONS="${IMPRESSIONS:-2000000}"
+COEC_IMPRESSIONS="${COEC_IMPRESSIONS:-10000000}"
+THREADS="${THREADS:-2}"
+BASE="$ROOT/bench/sim/ranker_base.toml"
+MB_DENSE='"mb_impressions", "mb_expected_click", "mb_click", "mb_coec_click", "mb_score", '
+mkdir -p "$WORK"
+WORK="$(cd "$WORK" && pwd)"
+start=$(date +%s)
+log() { echo "[$(( $(date +%s) - start ))s] $*" >&2; }
+
+# config NAME [position table lines...]: base config on s.dataset, optional [position] table.
+config() {
+  local name="$1"; shift
+  sed 's/^path = .*/path = "s.dataset"/' "$BASE" > "$name.toml"
+  if [ "$name" = mb ]; then sed -i "s/^dense = \[/dense = [$MB_DENSE/" "$name.toml"; fi
+  if [ $# -gt 0 ]; then printf '\n[position]\n' >> "$name.toml"; printf '%s\n' "$@" >> "$name.toml"; fi
+}
+# model NAME SEED: train NAME.toml, rank (--json, position both) and keep the ranked lists.
+model() {
+  local name="$1" seed="$2"
+  "$R" -q --threads "$THREADS" --seed "$seed" train --config "$name.toml" --out "$name.model" > "$name.train.log" 2>&1
+  "$R" -q --threads "$THREADS" rank --model "$name.model" --data s.dataset --relevance true_relevance --k 10 \
+    --json --out "$name.ranked.csv" > "$name.rank.json"
+}
+
+for S in $SEEDS; do
+  D="$WORK/seed$S"; mkdir -p "$D"; cd "$D"
+  log "seed $S: simulate $IMPRESSIONS"
+  "$R" -q --seed "$S" simulate -o sim --impressions "$IMPRESSIONS" --downsample 0.25 > simulate.log 2>&1
+  "$R" -q memboost priors --events sim/events.csv -o priors.json > priors.log 2>&1
+  "$R" -q memboost features --events sim/events.csv --priors priors.json -o mb.csv > features.log 2>&1
+  "$R" -q samples events --events sim/events.csv --truth sim/truth.csv --items sim/items.csv \
+    --users sim/users.csv --features mb.csv -o s.dataset > samples.log 2>&1
+  rm -f mb.csv sim/events.csv
+  config none;                                              model none "$S"
+  config feature 'method = "feature"' 'dropout = 0.15';     model feature "$S"
+  config tower 'method = "tower"' 'cross = "platform"' 'dropout = 0.1'; model tower "$S"
+  config ipw 'method = "ipw"' 'slice = "random_slice"';     model ipw "$S"
+  config mb;                                                model mb "$S"
+  log "seed $S: trained none/feature/tower/ipw/mb"
+  "$R" -q --threads "$THREADS" eval --model none.model --data s.dataset --json > none.eval.json
+  "$R" -q --threads "$THREADS" predict --model none.model --data s.dataset --split test --out none.pred.csv
+  for S2 in $SWEEP_SEEDS; do
+    [ "$S2" = "$S" ] || continue
+    for dp in 0 0.05 0.3 0.5; do
+      config "feature_d$dp" 'method = "feature"' "dropout = $dp"; model "feature_d$dp" "$S"
+    done
+    log "seed $S: dropout sweep done"
+  done
+  for f in feature tower ipw feature_d*; do rm -f "$f.ranked.csv"; done
+done
+
+# COEC bar: random-policy priors on a larger log vs the true examination curve.
+D="$WORK/coec"; mkdir -p "$D"; cd "$D"
+S1="${SEEDS%% *}"
+log "coec: simulate $COEC_IMPRESSIONS"
+"$R" -q --seed "$S1" simulate -o sim --impressions "$COEC_IMPRESSIONS" --downsample 0.25 > simulate.log 2>&1
+"$R" -q memboost priors --events sim/events.csv --policy random -o priors_random.json > priors.log 2>&1
+rm -f sim/events.csv sim/truth.csv
+log "coec done"
+
+/usr/bin/python3 "$ROOT/bench/position_report.py" "$WORK" | tee "$WORK/report.md"
+log "total"
