@@ -79,7 +79,8 @@ struct SimConfig {
   double model_request_noise = 0.3;   ///< fresh per-impression error of the previous model
   double model_popularity_bias = 0.3; ///< previous model's extra weight on standardized log popularity
 
-  // True relevance r = sigmoid(z); z = bias + w_user u·v + w_query q·v + w_quality (2q-1) + w_locale [match] + w_pair e.
+  // True relevance r = sigmoid(z),
+  // z = bias + w_user u·v + w_query q·v + w_quality (2q-1) + w_locale [locale match] + w_pair e(context, item).
   double relevance_bias = -2.0;
   double relevance_user = 1.5;
   double relevance_query = 2.0;

@@ -88,30 +88,42 @@ void build_pool(const World& w, const Tables& t, const Request& rq, uint32_t sta
   while (pool.size() < static_cast<size_t>(c.list_size)) add(static_cast<uint32_t>(rng.below(it.size())));
 }
 
+// A pool entry under a policy: its ranking score, and its true logit when the policy computed it.
+struct Ranked {
+  double score = 0;
+  double logit = 0;
+  bool has_logit = false;
+  uint32_t item = 0;
+};
+
 // Orders the pool by the request's policy; the first K entries of `shown` are the list.
 void rank_pool(const World& w, const Tables& t, const Request& rq, const std::vector<uint32_t>& pool,
-               std::vector<std::pair<double, uint32_t>>& shown, Rng& rng) {
+               std::vector<Ranked>& shown, Rng& rng) {
   const SimConfig& c = w.config();
   const Items& it = w.items();
   const size_t k = static_cast<size_t>(c.list_size);
   shown.clear();
   if (rq.policy == kPolicyRandom) {
-    for (uint32_t item : pool) shown.emplace_back(0.0, item);
+    for (uint32_t item : pool) shown.push_back({0.0, 0.0, false, item});
     for (size_t i = 0; i < k; ++i) std::swap(shown[i], shown[i + rng.below(shown.size() - i)]);
     return;
   }
   for (uint32_t item : pool) {
-    double s;
+    Ranked e{0.0, 0.0, false, item};
     if (rq.policy == kPolicyPopularity) {
-      s = it.log_popularity[item] + c.popularity_noise * rng.normal();
+      e.score = it.log_popularity[item] + c.popularity_noise * rng.normal();
     } else {
-      s = true_logit(w, rq, item, t.pair_salt) + c.model_noise * hashed_normal(pair_word(t.model_salt, rq.key, item)) +
-          c.model_request_noise * rng.normal() + c.model_popularity_bias * it.popularity_z[item];
+      e.logit = true_logit(w, rq, item, t.pair_salt);
+      e.has_logit = true;
+      e.score = e.logit + c.model_noise * hashed_normal(pair_word(t.model_salt, rq.key, item)) +
+                c.model_request_noise * rng.normal() + c.model_popularity_bias * it.popularity_z[item];
     }
-    shown.emplace_back(s, item);
+    shown.push_back(e);
   }
   std::partial_sort(shown.begin(), shown.begin() + static_cast<std::ptrdiff_t>(k), shown.end(),
-                    [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+                    [](const Ranked& a, const Ranked& b) {
+                      return a.score > b.score || (a.score == b.score && a.item < b.item);
+                    });
 }
 
 Tables build_tables(const World& w, uint64_t seed) {
@@ -127,7 +139,9 @@ Tables build_tables(const World& w, uint64_t seed) {
   t.popular = AliasTable(pop);
   t.exam.resize(static_cast<size_t>(c.list_size));
   for (int pos = 1; pos <= c.list_size; ++pos) {
-    for (int p = 0; p < kPlatforms; ++p) t.exam[pos - 1][p] = examination_probability(c.exam_top[p], c.exam_eta[p], pos);
+    for (int p = 0; p < kPlatforms; ++p) {
+      t.exam[pos - 1][p] = examination_probability(c.exam_top[p], c.exam_eta[p], pos);
+    }
   }
   t.pair_salt = derive_seed(seed, 21);
   t.model_salt = derive_seed(seed, 22);
@@ -232,7 +246,7 @@ SimReport simulate(const SimConfig& config, const std::string& out_dir, const Ru
   const Items& it = world.items();
   const Users& us = world.users();
   std::vector<uint32_t> stamp(it.size(), 0), pool;
-  std::vector<std::pair<double, uint32_t>> shown;
+  std::vector<Ranked> shown;
   pool.reserve(static_cast<size_t>(c.pool_size + c.list_size));
   shown.reserve(pool.capacity());
   Event e;
@@ -242,7 +256,8 @@ SimReport simulate(const SimConfig& config, const std::string& out_dir, const Ru
   for (uint64_t r = 0; r < rep.requests; ++r) {
     Request rq;
     rq.user = t.users.sample(rng);
-    rq.platform = rng.uniform() < c.platform_stickiness ? us.platform[rq.user] : static_cast<int>(t.platforms.sample(rng));
+    rq.platform = rng.uniform() < c.platform_stickiness ? us.platform[rq.user]
+                                                        : static_cast<int>(t.platforms.sample(rng));
     if (rng.uniform() < c.related_fraction) {
       rq.query = it.by_popularity[t.queries.sample(rng)];
       rq.key = static_cast<uint64_t>(rq.query);
@@ -269,8 +284,9 @@ SimReport simulate(const SimConfig& config, const std::string& out_dir, const Ru
     e.policy = kPolicyNames[rq.policy];
     e.alpha = alpha;
     for (int pos = 1; pos <= c.list_size; ++pos) {
-      const uint32_t item = shown[pos - 1].second;
-      const double rel = sigmoid(true_logit(world, rq, item, t.pair_salt));
+      const Ranked& chosen = shown[pos - 1];
+      const uint32_t item = chosen.item;
+      const double rel = sigmoid(chosen.has_logit ? chosen.logit : true_logit(world, rq, item, t.pair_salt));
       const CascadeStages st = cascade_stages(c, rel);
       const EngagementProbs p = unconditional(t.exam[pos - 1][rq.platform], st);
       // Cascade draws: examined -> closeup -> {click -> long_click, save}.
@@ -283,7 +299,8 @@ SimReport simulate(const SimConfig& config, const std::string& out_dir, const Ru
       }
       double dwell = 0.0;
       if (long_click) {
-        dwell = c.long_click_seconds + 0.1 + std::round(10.0 * c.long_dwell_mean * (0.5 + rel) * -std::log(1.0 - rng.uniform())) / 10.0;
+        const double extra = c.long_dwell_mean * (0.5 + rel) * -std::log(1.0 - rng.uniform());  // Exp(mean)
+        dwell = c.long_click_seconds + 0.1 + std::round(10.0 * extra) / 10.0;
       } else if (click) {
         dwell = std::round(10.0 * c.long_click_seconds * (0.05 + 0.9 * rng.uniform())) / 10.0;
       }
