@@ -3,7 +3,11 @@
 // item) engagement samples (negatives downsampled in train only), trains a 4-head MMoE
 // ranker (pv, fav, cart, buy) with per-head downsampling correction and prints per-head
 // AUC, Brier and calibration on the held-out, non-downsampled test split, then the utility
-// ranking. Without it, it generates DLRM random data and trains a single-head DLRM.
+// ranking. Without it, it simulates an engagement log with known truth (`reco simulate`),
+// derives point-in-time Memboost features, builds ranking rows per impression and trains a
+// 4-head ranker with a position tower, reporting per-head AUC and calibration on the
+// not-downsampled test days and NDCG@10 against the TRUE relevance (position zeroed).
+// --random-rows N > 0 keeps the older fallback: random DLRM data and a single-head DLRM.
 // Later stages of the cascade (candidates, serving) extend this command.
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +23,11 @@
 #include "reco/data/presets.h"
 #include "reco/data/engagement_samples.h"
 #include "reco/data/random_gen.h"
+#include "reco/data/event_samples.h"
+#include "reco/memboost/memboost_features.h"
+#include "reco/memboost/position_priors.h"
+#include "reco/sim/simulator.h"
+#include "position_modes.h"
 #include "reco/models/model_file.h"
 #include "reco/train/head_calibration.h"
 #include "reco/train/task_metrics.h"
@@ -102,9 +111,51 @@ metrics = ["auc"]
 model = "ranker.model"
 )";
 
+constexpr const char* kSimConfig = R"(# written by reco quickstart: a 4-head ranker on simulated logs
+[data]
+path = "samples.dataset"
+eval = "validation"
+dense = ["item_quality", "item_log_popularity", "user_activity", "match_query_category", "match_user_category",
+         "match_query_locale", "match_user_locale", "mb_impressions", "mb_click", "mb_expected_click", "mb_coec_click",
+         "mb_score"]
+sparse = ["platform", "locale", "item_category", "item_locale", "user_top_category", "query_category"]
+[[task]]
+name = "closeup"
+label = "closeup"
+[[task]]
+name = "click"
+label = "click"
+[[task]]
+name = "long_click"
+label = "long_click"
+[[task]]
+name = "save"
+label = "save"
+[model]
+kind = "mlp"
+head = "shared_bottom"
+embedding_dim = 8
+shared = [64, 32]
+tower = [16, 1]
+[position]
+method = "tower"
+cross = "platform"
+[optimizer]
+kind = "lazy_adam"
+lr = 0.002
+[train]
+batch_size = 512
+epochs = 2
+metrics = ["auc"]
+[utility]
+weights = { closeup = 1, click = 2, long_click = 4, save = 4 }
+[output]
+model = "ranker.model"
+)";
+
 // Trains the config in `dir`, prints per-head test metrics and calibration; returns JSON.
 nlohmann::json train_and_report(const GlobalOptions& g, const fs::path& dir, const std::string& config_text,
-                                const RunContext& ctx) {
+                                const RunContext& ctx, const std::string& relevance = "") {
   const fs::path config_path = dir / "ranker.toml";
   {
     std::FILE* f = std::fopen(config_path.c_str(), "w");
@@ -153,20 +204,35 @@ nlohmann::json train_and_report(const GlobalOptions& g, const fs::path& dir, con
                   reports[t].head.c_str(), v.at("auc"), reports[t].brier, reports[t].ece, reports[t].calibration_ratio,
                   reports[t].mean_prediction, reports[t].base_rate, scoring.calibrators[t].alpha);
   }
-  return {{"model", cfg.output_model}, {"train", report.to_json()}, {"heads", heads}};
+  nlohmann::json out = {{"model", cfg.output_model}, {"train", report.to_json()}, {"heads", heads}};
+  if (!relevance.empty()) {
+    // Ranking quality against the truth: requests ranked by the utility (position zeroed).
+    std::vector<double> utility(test_rows.size());
+    const size_t nt = features.tasks.size();
+    for (size_t i = 0; i < test_rows.size(); ++i) utility[i] = models::HeadScoring::utility(&p[i * nt], scoring.weights);
+    const auto gain = relevance_gain(ds, relevance, test_rows);
+    out["relevance"] = grouped_ndcg(ds.u32("request_id"), test_rows, utility, gain, {10});
+    if (!g.quiet && !g.json)
+      std::printf("  NDCG@10 against the true relevance (position zeroed, utility ranking): %.4f\n",
+                  out["relevance"]["metrics"]["ndcg_linear@10"].get<double>());
+  }
+  return out;
 }
 }  // namespace
 
 Action setup_quickstart(CLI::App& sub, GlobalOptions& global) {
   struct Opts {
     std::string data, out = "reco-quickstart";
-    uint64_t random_rows = 200000;
+    uint64_t random_rows = 0;
+    int64_t impressions = 1000000;
   };
   auto o = std::make_shared<Opts>();
   sub.add_option("--data", o->data, "Folder of shared datasets (default: $RECO_SHARED_DATA or ../shared/data)");
   sub.add_option("--out", o->out, "Working folder for the artifacts")->capture_default_str();
-  sub.add_option("--random-rows", o->random_rows, "Rows of generated data when no real data is found")
+  sub.add_option("--random-rows", o->random_rows,
+                 "Without real data: generate N random DLRM rows instead of simulating (0 = simulate)")
       ->capture_default_str();
+  sub.add_option("--impressions", o->impressions, "Without real data: impressions to simulate")->capture_default_str();
   return [o, &global] {
     RunContext ctx = global.context();
     fs::create_directories(o->out);
@@ -191,6 +257,35 @@ Action setup_quickstart(CLI::App& sub, GlobalOptions& global) {
         std::printf("%llu rows in %.2f s (%.1f MB/s parse)\n", (unsigned long long)report.rows_written,
                     report.elapsed_seconds, report.parse_seconds > 0 ? report.text_bytes / report.parse_seconds / 1e6 : 0.0);
       }
+    } else if (o->random_rows == 0) {
+      const fs::path out(o->out);
+      step(global, fmt::format("no shared data found: simulating {} impressions with known truth (alpha 0.25)",
+                               o->impressions));
+      sim::SimConfig sc;
+      sc.impressions = o->impressions;
+      sc.downsample = 0.25;
+      const sim::SimReport sr = sim::simulate(sc, (out / "sim").string(), ctx);
+      result["source"] = "reco simulate";
+      result["simulate"] = sr.to_json();
+      const std::string events = (out / "sim" / "events.csv").string();
+      step(global, "Memboost: position priors and point-in-time COEC features per impression");
+      const auto priors = memboost::PositionPriors::estimate(events, memboost::PriorOptions{}, ctx);
+      const auto fr = memboost::write_feature_csv(events, priors, std::vector<double>(priors.types().size(), 1.0), 5.0,
+                                                  (out / "memboost.csv").string(), false, ctx);
+      result["memboost"] = {{"rows", fr.rows}, {"rows_with_history", fr.rows_with_history}, {"pairs", fr.pairs}};
+      step(global, "ranking rows per impression: attributes, Memboost features and truth joined; split by day");
+      EventSampleOptions eo;
+      eo.events = events;
+      eo.truth = (out / "sim" / "truth.csv").string();
+      eo.items = (out / "sim" / "items.csv").string();
+      eo.users = (out / "sim" / "users.csv").string();
+      eo.row_features = {(out / "memboost.csv").string()};
+      const std::string samples = (out / "samples.dataset").string();
+      result["samples"] = build_event_samples(eo, samples, ctx).to_json();
+      step(global, "train a 4-head ranker (closeup, click, long_click, save) with a position tower");
+      result["ranker"] = train_and_report(global, out, kSimConfig, ctx, "true_relevance");
+      if (global.json) std::printf("%s\n", result.dump(2).c_str());
+      return 0;
     } else {
       step(global, fmt::format("no shared data found: generating {} random DLRM rows", o->random_rows));
       RandomDatasetSpec spec;

@@ -4,6 +4,8 @@
 // report the position-zeroed and the logged-position results.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "testing/testing.h"
@@ -106,6 +108,19 @@ TEST_F(PositionPipeline, MisalignedTruthIsAnErrorNamingTheFile) {
                                       "/short_truth.csv -o " + d + "/bad.dataset"));
   EXPECT_NE(code, 0);
   EXPECT_NE(out.find("short_truth.csv: 1 rows"), std::string::npos) << out;
+}
+
+TEST(QuickstartWithoutData, SimulatesAndReportsTrueRelevanceNdcg) {
+  TempDir dir;
+  const std::string d = dir.path().string();
+  std::filesystem::create_directories(d + "/empty");
+  auto j = run_json("quickstart --data " + d + "/empty --impressions 200000 --out " + d + "/qs");
+  EXPECT_EQ(j.value("source", std::string()), "reco simulate");
+  ASSERT_TRUE(j.contains("ranker"));
+  EXPECT_EQ(j["ranker"]["heads"].size(), 4u);
+  const double ndcg = j["ranker"]["relevance"]["metrics"]["ndcg_linear@10"].get<double>();
+  EXPECT_GT(ndcg, 0.5);
+  EXPECT_LE(ndcg, 1.0);
 }
 
 }  // namespace
