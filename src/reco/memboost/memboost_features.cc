@@ -17,11 +17,16 @@ MemboostFeatures::MemboostFeatures(const PositionPriors& priors, std::vector<dou
     if (priors.types()[t] == "click") primary_ = t;
 }
 
-FeatureRow MemboostFeatures::row(uint64_t query, uint64_t item) const {
+uint32_t MemboostFeatures::slot(const PairKey& key) {
+  const uint32_t s = index_.find_or_insert(key);
+  if (static_cast<size_t>(s) * (1 + 2 * types_) == values_.size()) values_.resize(values_.size() + 1 + 2 * types_, 0.0);
+  return s;
+}
+
+FeatureRow MemboostFeatures::row_at(uint32_t slot) const {
   FeatureRow r{PairCounters(static_cast<uint32_t>(types_)), 0.0, 0.0};
-  auto it = slot_.find({query, item});
-  if (it != slot_.end()) {
-    const double* v = &values_[it->second * (1 + 2 * types_)];
+  if (slot != PairIndex::kMissing) {
+    const double* v = &values_[slot * (1 + 2 * types_)];
     r.counters.impressions = v[0];
     for (size_t t = 0; t < types_; ++t) {
       r.counters.engaged[t] = v[1 + t];
@@ -33,19 +38,20 @@ FeatureRow MemboostFeatures::row(uint64_t query, uint64_t item) const {
   return r;
 }
 
-void MemboostFeatures::observe(const Event& e) {
-  const size_t stride = 1 + 2 * types_;
-  auto [it, fresh] = slot_.try_emplace(pair_key(e), static_cast<uint32_t>(slot_.size()));
-  if (fresh) values_.resize(values_.size() + stride, 0.0);
-  double* v = &values_[it->second * stride];
-  const int slot = priors_.platform_slot(e.platform);
+FeatureRow MemboostFeatures::row(uint64_t query, uint64_t item) const { return row_at(index_.find({query, item})); }
+
+void MemboostFeatures::observe_at(uint32_t slot, const Event& e) {
+  double* v = &values_[slot * (1 + 2 * types_)];
+  const int platform = priors_.platform_slot(e.platform);
   const double w = e.sample_weight;
   v[0] += w;
   for (size_t t = 0; t < types_; ++t) {
     if (e.engaged[t]) v[1 + t] += w;
-    v[1 + types_ + t] += w * priors_.prior(slot, e.position, t);
+    v[1 + types_ + t] += w * priors_.prior(platform, e.position, t);
   }
 }
+
+void MemboostFeatures::observe(const Event& e) { observe_at(slot(pair_key(e)), e); }
 
 std::vector<std::string> MemboostFeatures::column_names() const {
   const auto& ty = priors_.types();
@@ -93,10 +99,16 @@ FeaturesReport write_feature_csv(const std::string& events_path, const PositionP
   FeaturesReport report;
   Progress progress("memboost features", reader.file_size(), ctx);
   std::vector<Event> request;  // rows of the current request (Events reused: strings keep capacity)
+  std::vector<uint32_t> slots;
   size_t in_request = 0;
   auto emit_request = [&] {
+    // Lookups batched per request so their cache misses overlap.
+    slots.resize(in_request);
+    for (size_t i = 0; i < in_request; ++i) features.prefetch(pair_key(request[i]));
+    for (size_t i = 0; i < in_request; ++i) slots[i] = features.slot(pair_key(request[i]));
+    for (size_t i = 0; i < in_request; ++i) features.prefetch_at(slots[i]);
     for (size_t i = 0; i < in_request; ++i) {
-      const FeatureRow r = features.row(request[i].query_item_id, request[i].item_id);
+      const FeatureRow r = features.row_at(slots[i]);
       const PairCounters& c = r.counters;
       if (c.impressions > 0) ++report.rows_with_history;
       write_num(out, c.impressions);
@@ -117,7 +129,8 @@ FeaturesReport write_feature_csv(const std::string& events_path, const PositionP
       }
       out.write_char('\n');
     }
-    for (size_t i = 0; i < in_request; ++i) features.observe(request[i]);
+    // Only now, after the whole request was written, do its rows count.
+    for (size_t i = 0; i < in_request; ++i) features.observe_at(slots[i], request[i]);
     report.rows += in_request;
     if (in_request) ++report.requests;
     in_request = 0;

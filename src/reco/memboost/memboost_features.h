@@ -13,17 +13,17 @@
 // mb_score = memboost_score over all types with the given weights and smoothing; mb_coec = c/E
 // (0 before any impression). Row i of the CSV belongs to row i of the log.
 //
-// Data layout: an id map (PairKey -> slot) and one flat array of doubles, stride 1 + 2·types:
-// [impressions, engaged_0..T-1, expected_0..T-1] per slot; ~(40 + 8·(1+2T)) bytes per pair.
+// Data layout: a PairIndex (PairKey -> dense slot) and one flat array of doubles, stride 1 + 2·types:
+// [impressions, engaged_0..T-1, expected_0..T-1] per slot; ~(40..80 + 8·(1+2T)) bytes per pair.
 #pragma once
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "reco/core/context.h"
 #include "reco/memboost/counters.h"
+#include "reco/memboost/pair_index.h"
 #include "reco/memboost/position_priors.h"
 
 namespace reco::memboost {
@@ -41,10 +41,17 @@ class MemboostFeatures {
 
   FeatureRow row(uint64_t query, uint64_t item) const;
   void observe(const Event& e);
+  /// The pair's slot (created with zero counts when new), and the slot-level row()/observe().
+  uint32_t slot(const PairKey& key);
+  FeatureRow row_at(uint32_t slot) const;
+  void observe_at(uint32_t slot, const Event& e);
+  /// Cache hints for a batch of lookups (a request's rows): keys first, then their slots' values.
+  void prefetch(const PairKey& key) const { index_.prefetch(key); }
+  void prefetch_at(uint32_t slot) const { __builtin_prefetch(&values_[slot * (1 + 2 * types_)]); }
 
   size_t primary_type() const { return primary_; }
   std::vector<std::string> column_names() const;
-  size_t pairs() const { return slot_.size(); }
+  size_t pairs() const { return index_.size(); }
 
  private:
   const PositionPriors& priors_;
@@ -52,7 +59,7 @@ class MemboostFeatures {
   double smoothing_;
   size_t types_;
   size_t primary_ = 0;
-  std::unordered_map<PairKey, uint32_t, PairKeyHash> slot_;
+  PairIndex index_;
   std::vector<double> values_;  // [slot * (1 + 2T) + ...]
 };
 
