@@ -90,6 +90,8 @@ EdgeList read_dataset_edges(const Dataset& data, const std::string& left_column,
   e.left_ids = column_raw_ids(data, left_column, lvalid, lhow);
   e.right_ids = column_raw_ids(data, right_column, rvalid, rhow);
   e.ids = lhow == rhow ? lhow : "mixed";
+  e.unused_left = data.has_vocabulary(left_column) ? 1 : 0;
+  e.unused_right = data.has_vocabulary(right_column) ? 1 : 0;
   const auto lcol = data.u32(left_column);
   const auto rcol = data.u32(right_column);
   std::span<const float> wcol;

@@ -26,6 +26,9 @@ struct EdgeList {
   std::vector<uint32_t> left, right;          ///< per edge: dense indices
   std::vector<float> weights;                 ///< empty (all 1) or one per edge
   uint64_t skipped = 0;                       ///< input rows dropped (OOV id)
+  /// Indices [0, unused_*) are reserved and never used by an edge (a vocabulary's OOV
+  /// slot); the build does not count them as isolated nodes.
+  uint32_t unused_left = 0, unused_right = 0;
   std::string left_name = "left", right_name = "right";
   std::string ids;                            ///< "raw" | "vocab" | "mixed": how raw ids were formed
 

@@ -1,6 +1,7 @@
 #include "reco/graph/graph_builder.h"
 
 #include <algorithm>
+#include <bit>
 #include <numeric>
 
 #include "reco/core/error.h"
@@ -55,36 +56,33 @@ BipartiteGraph build_graph(const EdgeList& in, const GraphBuildOptions& opt, Gra
   rep.skipped_rows = in.skipped;
   const bool weighted = !in.weights.empty();
 
-  // 1. Counting sort by right, then stable counting sort by left.
-  std::vector<uint64_t> cnt(NR, 0);
+  // 1. Counting sort by left, each edge packed as (right << 32 | weight bits); then sort
+  //    each row (rows are short and cache-resident, unlike a second scatter by right).
+  std::vector<uint64_t> cnt(NL, 0);
   for (size_t e = 0; e < E; ++e) {
     RECO_CHECK(in.right[e] < NR && in.left[e] < NL) << "edge list: edge " << e << " index out of range";
-    ++cnt[in.right[e]];
+    ++cnt[in.left[e]];
   }
-  std::vector<uint64_t> pos = prefix_offsets(cnt);
-  const std::vector<uint64_t> by_right_off = pos;
-  std::vector<uint32_t> tmp_left(E);
-  std::vector<float> tmp_w(weighted ? E : 0);
-  for (size_t e = 0; e < E; ++e) {
-    const uint64_t p = pos[in.right[e]]++;
-    tmp_left[p] = in.left[e];
-    if (weighted) tmp_w[p] = in.weights[e];
-  }
-  cnt.assign(NL, 0);
-  for (size_t e = 0; e < E; ++e) ++cnt[in.left[e]];
-  pos = prefix_offsets(cnt);
-  std::vector<uint64_t> row_off = pos;
-  std::vector<uint32_t> targets(E);
-  std::vector<float> weights(E, 1.0f);
-  for (uint32_t r = 0; r < NR; ++r) {
-    for (uint64_t p = by_right_off[r]; p < by_right_off[r + 1]; ++p) {
-      const uint64_t q = pos[tmp_left[p]]++;
-      targets[q] = r;
-      if (weighted) weights[q] = tmp_w[p];
+  std::vector<uint64_t> row_off = prefix_offsets(cnt);
+  std::vector<uint64_t>().swap(cnt);
+  std::vector<uint64_t> packed(E);
+  {
+    std::vector<uint64_t> pos(row_off.begin(), row_off.end() - 1);
+    for (size_t e = 0; e < E; ++e) {
+      const float w = weighted ? in.weights[e] : 1.0f;
+      packed[pos[in.left[e]]++] = (static_cast<uint64_t>(in.right[e]) << 32) | std::bit_cast<uint32_t>(w);
     }
   }
-  std::vector<uint32_t>().swap(tmp_left);
-  std::vector<float>().swap(tmp_w);
+  std::vector<uint32_t> targets(E);
+  std::vector<float> weights(E);
+  for (size_t l = 0; l < NL; ++l) {
+    std::sort(packed.begin() + row_off[l], packed.begin() + row_off[l + 1]);
+    for (uint64_t p = row_off[l]; p < row_off[l + 1]; ++p) {
+      targets[p] = static_cast<uint32_t>(packed[p] >> 32);
+      weights[p] = std::bit_cast<float>(static_cast<uint32_t>(packed[p]));
+    }
+  }
+  std::vector<uint64_t>().swap(packed);
 
   // 2. Merge duplicates and apply min_weight, compacting in place.
   uint64_t out = 0;
@@ -153,7 +151,7 @@ BipartiteGraph build_graph(const EdgeList& in, const GraphBuildOptions& opt, Gra
     if (rdeg[r] > 0) {
       rmap[r] = static_cast<uint32_t>(a.right_ids.size());
       a.right_ids.push_back(in.right_ids[r]);
-    } else if (rkeep[r]) {
+    } else if (rkeep[r] && !(r < in.unused_right)) {
       ++rep.right_isolated;
     }
   }
@@ -161,7 +159,7 @@ BipartiteGraph build_graph(const EdgeList& in, const GraphBuildOptions& opt, Gra
   for (size_t l = 0; l < NL; ++l) {
     const uint64_t d = row_off[l + 1] - row_off[l];
     if (d == 0) {
-      if (lkeep[l]) ++rep.left_isolated;
+      if (lkeep[l] && !(l < in.unused_left)) ++rep.left_isolated;
       continue;
     }
     lmap[l] = static_cast<uint32_t>(a.left_ids.size());

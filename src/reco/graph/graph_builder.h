@@ -1,8 +1,9 @@
-// build_graph: EdgeList -> BipartiteGraph by counting sort (no comparison sort of edges).
+// build_graph: EdgeList -> BipartiteGraph by counting sort (no global sort of the edges).
 //
 // Steps, each O(E + nodes):
-//   1. bucket the edges by right index, then stably by left index: every left row comes
-//      out sorted by right index, so duplicate (left, right) edges are adjacent;
+//   1. bucket the edges by left index (one counting-sort scatter), then sort each row by
+//      right index (rows are short and stay in cache; a second scatter by right index
+//      measured slower), so duplicate (left, right) edges are adjacent;
 //   2. merge duplicates (weights summed; unweighted input counts 1 per edge), drop merged
 //      edges whose weight < min_weight;
 //   3. degree caps, decided on the degrees after step 2, both sides at once: a left node
@@ -37,7 +38,8 @@ struct GraphBuildReport {
   uint64_t left_over_degree = 0;          ///< left nodes removed by max_left_degree
   uint64_t right_over_degree = 0;         ///< right nodes removed by max_right_degree
   uint64_t edges_removed_by_degree = 0;   ///< merged edges touching a removed node
-  uint64_t left_isolated = 0;             ///< left indices with no edge left (not counting the above)
+  uint64_t left_isolated = 0;             ///< left indices with no edge left (not counting the above
+                                          ///< nor EdgeList::unused_*)
   uint64_t right_isolated = 0;
   uint32_t left_nodes = 0, right_nodes = 0;
   uint64_t edges = 0;
