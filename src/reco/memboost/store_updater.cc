@@ -1,5 +1,6 @@
 #include "reco/memboost/store_updater.h"
 
+#include <algorithm>
 #include <unordered_map>
 #include <vector>
 
@@ -40,6 +41,11 @@ UpdateReport update_store(MemboostStore& store, const std::string& events_path, 
   auto flush = [&] {
     if (pending_rows == 0) return;
     std::vector<std::pair<PairKey, PairCounters>> inc(pending.begin(), pending.end());
+    // Key order (query, then result — the store's byte order): RocksDB's memtable skip list finds
+    // and inserts neighbouring keys far faster than random ones.
+    std::sort(inc.begin(), inc.end(), [](const auto& a, const auto& b) {
+      return a.first.query != b.first.query ? a.first.query < b.first.query : a.first.item < b.first.item;
+    });
     StoreCursor next{cursor.rows_applied + pending_rows, last_request, cursor.batches + 1};
     store.apply(inc, next);
     cursor = next;
