@@ -260,6 +260,8 @@ Action setup_query(CLI::App* app, GlobalOptions& global) {
   app->add_option("--alpha", o->pixie.alpha, "Pixie: restart probability per step")->capture_default_str();
   app->add_option("--early-stop", o->early, "Pixie: 'n_p,n_v' stop once n_p items have n_v visits");
   app->add_flag("--weighted", o->pixie.weighted, "Pixie: sample neighbours by edge weight");
+  app->add_option("--walkers", o->pixie.walkers, "Pixie: interleaved walks per thread (0 = auto by graph size)")
+      ->capture_default_str();
   app->add_option("--random-queries", o->random_queries,
                   "Benchmark: N single-item queries from random items; reports p50/p99 latency and steps/s")
       ->capture_default_str();

@@ -32,20 +32,15 @@ std::vector<float> row_prefix(const CsrView& csr) {
   return c;
 }
 
-// One neighbour of row r: uniform, or by weight through the row's prefix sums.
-inline uint32_t pick(const CsrView& csr, const float* cumulative, uint32_t r, Rng& rng) {
-  const uint64_t b = csr.offsets[r], n = csr.offsets[r + 1] - b;
-  if (!cumulative) return csr.targets[b + rng.below(n)];
-  const float* row = cumulative + b;
-  const float x = rng.uniform_float() * row[n - 1];
-  const uint64_t i = std::upper_bound(row, row + n, x) - row;
-  return csr.targets[b + std::min<uint64_t>(i, n - 1)];
-}
-
 }  // namespace
 
 PixieWalk::PixieWalk(const BipartiteGraph& graph, PixieOptions options) : graph_(graph), options_(options) {
   options_.validate();
+  RECO_CHECK(options_.walkers <= kMaxWalkers) << "pixie: at most " << kMaxWalkers << " interleaved walkers";
+  // Interleaving pays off once the CSR arrays no longer fit in the last-level cache.
+  const double bytes = 2.0 * graph.edge_count() * (sizeof(uint32_t) + sizeof(float)) +
+                       8.0 * (graph.left_count() + graph.right_count());
+  walkers_ = options_.walkers > 0 ? options_.walkers : (bytes > 32e6 ? 16 : 1);
   const uint32_t maxd = graph.max_right_degree();
   log_max_degree_ = maxd > 0 ? std::log(static_cast<double>(maxd)) : 0.0;
   if (options_.weighted) {
@@ -82,10 +77,71 @@ PixieResult PixieWalk::walk(std::span<const uint64_t> items, std::span<const flo
   return r;
 }
 
+// walkers_ > 1: kWalkers independent walks from the same query node advance in lockstep, one memory
+// access of a step per pass over the walkers, with the next access prefetched: a step is
+// a chain of four dependent loads (offsets and target, twice) that miss the cache on a
+// large graph, and interleaving lets those misses overlap instead of queueing (the
+// distribution of visits is unchanged: each walker is a walk with restart from q). The
+// walkers' random numbers are drawn in a fixed order, so the result is deterministic.
+uint64_t PixieWalk::walk_interleaved(uint32_t start, uint64_t n, uint32_t stop_visits, uint64_t restart_threshold,
+                                     bool always_restart, const float* lcum, const float* rcum, Rng& rng,
+                                     VisitCounter& counts) const {
+  const CsrView& r2l = graph_.right_to_left();
+  const CsrView& l2r = graph_.left_to_right();
+  auto choose = [&](const CsrView& csr, const float* cumulative, uint32_t r) -> uint64_t {
+    const uint64_t b = csr.offsets[r], d = csr.offsets[r + 1] - b;
+    if (!cumulative) return b + rng.below(d);
+    const float* row = cumulative + b;
+    const float x = rng.uniform_float() * row[d - 1];
+    return b + std::min<uint64_t>(std::upper_bound(row, row + d, x) - row, d - 1);
+  };
+  uint64_t step = 0;
+  uint32_t hits = 0;
+  if (walkers_ <= 1) {  // one walker: the plain loop (faster while the graph fits in cache)
+    uint32_t cur = start;
+    while (step < n) {
+      const uint32_t board = r2l.targets[choose(r2l, rcum, cur)];
+      const uint32_t item = l2r.targets[choose(l2r, lcum, board)];
+      ++step;
+      const uint32_t c = counts.add(item);
+      if (options_.n_p > 0 && c == stop_visits && item != start && ++hits >= options_.n_p) break;
+      cur = (always_restart || rng.next() < restart_threshold) ? start : item;
+    }
+    return step;
+  }
+  const int kWalkers = walkers_;
+  uint32_t cur[kMaxWalkers], node[kMaxWalkers];
+  uint64_t edge[kMaxWalkers];
+  for (int w = 0; w < kWalkers; ++w) cur[w] = start;
+  while (step < n) {
+    for (int w = 0; w < kWalkers; ++w) {
+      edge[w] = choose(r2l, rcum, cur[w]);
+      __builtin_prefetch(&r2l.targets[edge[w]]);
+    }
+    for (int w = 0; w < kWalkers; ++w) {
+      node[w] = r2l.targets[edge[w]];
+      __builtin_prefetch(&l2r.offsets[node[w]]);
+    }
+    for (int w = 0; w < kWalkers; ++w) {
+      edge[w] = choose(l2r, lcum, node[w]);
+      __builtin_prefetch(&l2r.targets[edge[w]]);
+    }
+    for (int w = 0; w < kWalkers; ++w) {
+      const uint32_t item = l2r.targets[edge[w]];
+      ++step;
+      const uint32_t c = counts.add(item);
+      if (options_.n_p > 0 && c == stop_visits && item != start && ++hits >= options_.n_p) return step;
+      if (step >= n) return step;
+      cur[w] = (always_restart || rng.next() < restart_threshold) ? start : item;
+      __builtin_prefetch(&r2l.offsets[cur[w]]);
+    }
+  }
+  return step;
+}
+
 PixieResult PixieWalk::walk_nodes(std::span<const uint32_t> nodes, std::span<const float> weights,
                                   const RunContext& ctx) const {
   const CsrView& r2l = graph_.right_to_left();
-  const CsrView& l2r = graph_.left_to_right();
   PixieResult res;
   res.query_nodes.assign(nodes.begin(), nodes.end());
   res.query_weights.resize(nodes.size(), 1.0f);
@@ -118,20 +174,9 @@ PixieResult PixieWalk::walk_nodes(std::span<const uint32_t> nodes, std::span<con
       local[t].reserve(Q);
       for (size_t q = 0; q < Q; ++q) {
         const uint64_t n = res.steps_allocated[q] / T + (t < res.steps_allocated[q] % T ? 1 : 0);
-        local[t].emplace_back(std::min<uint64_t>(n / 4 + 16, graph_.right_count()));
+        local[t].emplace_back(std::min<uint64_t>(n / 8 + 16, graph_.right_count()));
         VisitCounter& counts = local[t][q];
-        const uint32_t start = nodes[q];
-        uint32_t cur = start, hits = 0;
-        uint64_t step = 0;
-        while (step < n) {
-          const uint32_t board = pick(r2l, rcum, cur, rng);
-          const uint32_t item = pick(l2r, lcum, board, rng);
-          ++step;
-          const uint32_t c = counts.add(item);
-          if (options_.n_p > 0 && c == local_nv && item != start && ++hits >= options_.n_p) break;
-          cur = (always_restart || rng.next() < threshold) ? start : item;
-        }
-        walked[t][q] = step;
+        walked[t][q] = walk_interleaved(nodes[q], n, local_nv, threshold, always_restart, lcum, rcum, rng, counts);
       }
     }
   });

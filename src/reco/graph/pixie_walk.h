@@ -15,6 +15,10 @@
 // Early stopping (n_p > 0): a query node's walk ends once n_p items have >= n_v visits.
 // Query nodes are never returned; unknown or isolated query ids are skipped (counted).
 //
+// Memory-level parallelism: on a graph larger than the cache each step is a chain of
+// dependent cache misses, so each worker advances `walkers` independent walks in lockstep
+// with prefetches (3x the steps/s on a 20M-edge graph); on small graphs one walk is faster.
+//
 // Threads: ctx.threads workers; worker t walks its share (N_q / T, remainder to the first
 // workers) of every query node with its own Rng(derive_seed(ctx.seed, t)) and own counts,
 // summed at the end. With early stopping each worker applies n_p and ceil(n_v / T) to its
@@ -29,11 +33,14 @@
 #include <vector>
 
 #include "reco/core/context.h"
+#include "reco/core/rng.h"
 #include "reco/graph/bipartite_graph.h"
 #include "reco/graph/visit_counter.h"
 #include "reco/retrieval/candidate.h"
 
 namespace reco::graph {
+
+inline constexpr int kMaxWalkers = 64;
 
 struct PixieOptions {
   uint64_t steps = 100000;  ///< total step budget N over all query nodes
@@ -41,6 +48,9 @@ struct PixieOptions {
   uint32_t n_p = 0;         ///< early stopping: stop when n_p items ... (0 = off)
   uint32_t n_v = 4;         ///< ... have at least n_v visits
   bool weighted = false;    ///< sample neighbours proportionally to edge weights
+  /// Walks interleaved per thread to overlap cache misses (1..kMaxWalkers); 0 = auto:
+  /// 16 when the graph's arrays exceed 32 MB, else 1. Results depend on it (not on timing).
+  int walkers = 0;
   void validate() const;
 };
 
@@ -76,9 +86,15 @@ class PixieWalk final : public CandidateSource {
   const PixieOptions& options() const { return options_; }
 
  private:
+  // n steps from `start` into `counts`; returns the steps walked (< n when stopped early).
+  uint64_t walk_interleaved(uint32_t start, uint64_t n, uint32_t stop_visits, uint64_t restart_threshold,
+                            bool always_restart, const float* lcum, const float* rcum, Rng& rng,
+                            VisitCounter& counts) const;
+
   const BipartiteGraph& graph_;
   PixieOptions options_;
   double log_max_degree_ = 0.0;
+  int walkers_ = 1;
   // Weighted sampling: per-row inclusive prefix sums of the edge weights, both directions.
   std::vector<float> l2r_cumulative_, r2l_cumulative_;
 };

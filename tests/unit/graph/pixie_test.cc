@@ -1,5 +1,6 @@
-// PixieWalk: visit frequencies vs the exact personalized PageRank with restart (power
-// iteration), step allocation, multi-hit boosting, early stopping, determinism.
+// PixieWalk: visit frequencies vs the exact personalized PageRank with restart
+// (power iteration), step allocation, multi-hit boosting, early stopping,
+// determinism.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -26,11 +27,12 @@ BipartiteGraph random_graph(uint64_t seed, uint32_t n_left, uint32_t n_right, ui
   return build_graph(b.finish(), {});
 }
 
-// Exact distribution of the items a walk lands on: v = (alpha e_q + (1 - alpha) v) P.
-std::vector<double> exact_ppr(const BipartiteGraph& g, uint32_t q, double alpha, bool weighted) {
+// Exact distribution of the items a walk lands on: v = (alpha e_q + (1 - alpha)
+// v) P.
+std::vector<double> exact_ppr(const BipartiteGraph &g, uint32_t q, double alpha, bool weighted) {
   const uint32_t n = g.right_count();
-  const CsrView& r2l = g.right_to_left();
-  const CsrView& l2r = g.left_to_right();
+  const CsrView &r2l = g.right_to_left();
+  const CsrView &l2r = g.left_to_right();
   auto row_sum = [](std::span<const float> w) {
     double s = 0;
     for (float x : w) s += x;
@@ -61,26 +63,28 @@ std::vector<double> exact_ppr(const BipartiteGraph& g, uint32_t q, double alpha,
   return v;
 }
 
-double total_variation(const BipartiteGraph& g, const PixieResult& r, const std::vector<double>& exact) {
+double total_variation(const BipartiteGraph &g, const PixieResult &r, const std::vector<double> &exact) {
   double tv = 0.0;
   const double n = static_cast<double>(r.total_steps());
   for (uint32_t i = 0; i < g.right_count(); ++i) tv += std::abs(r.visits[0].get(i) / n - exact[i]);
   return tv / 2;
 }
 
-void check_ppr(bool weighted, int threads) {
+void check_ppr(bool weighted, int threads, int walkers) {
   const BipartiteGraph g = random_graph(7, 9, 15, 40, weighted);
   PixieOptions opt;
   opt.steps = 1'000'000;
   opt.alpha = 0.3;
   opt.weighted = weighted;
+  opt.walkers = walkers;
   const PixieWalk walk(g, opt);
   const uint32_t q = 3;
   const PixieResult r = walk.walk_nodes(std::vector<uint32_t>{q}, {}, RunContext{threads, 11});
   EXPECT_EQ(r.total_steps(), opt.steps);
   const auto exact = exact_ppr(g, q, opt.alpha, weighted);
-  // Sampling error of 1e6 correlated steps over 15 items is ~1e-3; 0.01 is a clear margin
-  // and below the TV between the weighted and unweighted chains (checked below).
+  // Sampling error of 1e6 correlated steps over 15 items is ~1e-3; 0.01 is a
+  // clear margin and below the TV between the weighted and unweighted chains
+  // (checked below).
   EXPECT_LT(total_variation(g, r, exact), 0.01);
   if (weighted) {  // the test can tell the two chains apart
     const auto other = exact_ppr(g, q, opt.alpha, false);
@@ -88,9 +92,13 @@ void check_ppr(bool weighted, int threads) {
   }
 }
 
-TEST(PixieWalk, UniformMatchesPowerIteration) { check_ppr(false, 1); }
-TEST(PixieWalk, WeightedMatchesPowerIteration) { check_ppr(true, 1); }
-TEST(PixieWalk, TwoThreadsMatchPowerIteration) { check_ppr(false, 2); }
+TEST(PixieWalk, UniformMatchesPowerIteration) { check_ppr(false, 1, 1); }
+TEST(PixieWalk, WeightedMatchesPowerIteration) { check_ppr(true, 1, 1); }
+TEST(PixieWalk, TwoThreadsMatchPowerIteration) { check_ppr(false, 2, 1); }
+TEST(PixieWalk, InterleavedWalkersMatchPowerIteration) {
+  check_ppr(false, 1, 16);
+  check_ppr(true, 2, 7);
+}
 
 TEST(PixieMath, StepScaleAndAllocation) {
   const double C = std::log(100.0);
@@ -123,8 +131,9 @@ TEST(PixieMath, MultiHitBoost) {
   EXPECT_DOUBLE_EQ(boost_visits(std::vector<uint32_t>{16}), 16.0);
   EXPECT_DOUBLE_EQ(boost_visits(std::vector<uint32_t>{0, 0}), 0.0);
 
-  // pixie_top on hand-made counts: node a reached 4 + 9 times from two queries beats node b
-  // reached 16 times from one (25 > 16), although 13 < 16 without boosting.
+  // pixie_top on hand-made counts: node a reached 4 + 9 times from two queries
+  // beats node b reached 16 times from one (25 > 16), although 13 < 16 without
+  // boosting.
   const BipartiteGraph g = random_graph(1, 4, 8, 10, false);
   PixieResult r;
   r.query_nodes = {0, 1};
@@ -165,25 +174,30 @@ TEST(PixieWalk, WalkAllocatesStepsByFormula) {
 }
 
 TEST(PixieWalk, EarlyStopping) {
-  const BipartiteGraph g = random_graph(4, 20, 200, 1500, false);
-  PixieOptions opt;
-  opt.steps = 200'000;
-  opt.alpha = 0.5;
-  opt.n_p = 10;
-  opt.n_v = 5;
-  const PixieWalk walk(g, opt);
-  const uint32_t q = 7;
-  const PixieResult r = walk.walk_nodes(std::vector<uint32_t>{q}, {}, RunContext{1, 3});
-  EXPECT_LT(r.steps_walked[0], r.steps_allocated[0]);
-  size_t reached = 0;
-  r.visits[0].for_each([&](uint32_t node, uint32_t c) { reached += node != q && c >= opt.n_v; });
-  EXPECT_EQ(reached, opt.n_p);  // stopped exactly when the n_p-th item reached n_v
-  opt.n_p = 0;
-  const PixieResult full = PixieWalk(g, opt).walk_nodes(std::vector<uint32_t>{q}, {}, RunContext{1, 3});
-  EXPECT_EQ(full.steps_walked[0], opt.steps);
+  for (int walkers : {1, 16}) {
+    SCOPED_TRACE(walkers);
+    const BipartiteGraph g = random_graph(4, 20, 200, 1500, false);
+    PixieOptions opt;
+    opt.walkers = walkers;
+    opt.steps = 200'000;
+    opt.alpha = 0.5;
+    opt.n_p = 10;
+    opt.n_v = 5;
+    const PixieWalk walk(g, opt);
+    const uint32_t q = 7;
+    const PixieResult r = walk.walk_nodes(std::vector<uint32_t>{q}, {}, RunContext{1, 3});
+    EXPECT_LT(r.steps_walked[0], r.steps_allocated[0]);
+    size_t reached = 0;
+    r.visits[0].for_each([&](uint32_t node, uint32_t c) { reached += node != q && c >= opt.n_v; });
+    EXPECT_EQ(reached,
+              opt.n_p);  // stopped exactly when the n_p-th item reached n_v
+    opt.n_p = 0;
+    const PixieResult full = PixieWalk(g, opt).walk_nodes(std::vector<uint32_t>{q}, {}, RunContext{1, 3});
+    EXPECT_EQ(full.steps_walked[0], opt.steps);
+  }
 }
 
-std::map<uint32_t, uint32_t> as_map(const VisitCounter& v) {
+std::map<uint32_t, uint32_t> as_map(const VisitCounter &v) {
   std::map<uint32_t, uint32_t> m;
   v.for_each([&](uint32_t n, uint32_t c) { m[n] = c; });
   return m;
@@ -194,36 +208,40 @@ TEST(PixieWalk, DeterministicWithSeed) {
   PixieOptions opt;
   opt.steps = 100'000;
   opt.weighted = true;
-  const PixieWalk walk(g, opt);
-  const std::vector<uint64_t> items = {g.right_id(1), g.right_id(2), g.right_id(50)};
-  for (int threads : {1, 2}) {
-    const PixieResult a = walk.walk(items, {}, RunContext{threads, 99});
-    const PixieResult b = walk.walk(items, {}, RunContext{threads, 99});
-    const PixieResult c = walk.walk(items, {}, RunContext{threads, 100});
-    ASSERT_EQ(a.visits.size(), 3u);
-    bool differs = false;
-    for (size_t q = 0; q < 3; ++q) {
-      EXPECT_EQ(as_map(a.visits[q]), as_map(b.visits[q]));
-      differs |= as_map(a.visits[q]) != as_map(c.visits[q]);
-    }
-    EXPECT_TRUE(differs);
-    CandidateRequest req;
-    req.items = items;
-    req.k = 20;
-    const auto ca = walk.query(req, RunContext{threads, 99});
-    const auto cb = walk.query(req, RunContext{threads, 99});
-    ASSERT_EQ(ca.size(), 20u);
-    for (size_t i = 0; i < ca.size(); ++i) {
-      EXPECT_EQ(ca[i].item, cb[i].item);
-      EXPECT_EQ(ca[i].score, cb[i].score);
-      EXPECT_EQ(ca[i].source, candidate_source::kPixie);
-      for (uint64_t q : items) EXPECT_NE(ca[i].item, q);
-      if (i) {
-        EXPECT_GE(ca[i - 1].score, ca[i].score);
+  for (int walkers : {1, 16}) {
+    opt.walkers = walkers;
+    const PixieWalk walk(g, opt);
+    const std::vector<uint64_t> items = {g.right_id(1), g.right_id(2), g.right_id(50)};
+    for (int threads : {1, 2}) {
+      const PixieResult a = walk.walk(items, {}, RunContext{threads, 99});
+      const PixieResult b = walk.walk(items, {}, RunContext{threads, 99});
+      const PixieResult c = walk.walk(items, {}, RunContext{threads, 100});
+      ASSERT_EQ(a.visits.size(), 3u);
+      bool differs = false;
+      for (size_t q = 0; q < 3; ++q) {
+        EXPECT_EQ(as_map(a.visits[q]), as_map(b.visits[q]));
+        differs |= as_map(a.visits[q]) != as_map(c.visits[q]);
+      }
+      EXPECT_TRUE(differs);
+      CandidateRequest req;
+      req.items = items;
+      req.k = 20;
+      const auto ca = walk.query(req, RunContext{threads, 99});
+      const auto cb = walk.query(req, RunContext{threads, 99});
+      ASSERT_EQ(ca.size(), 20u);
+      for (size_t i = 0; i < ca.size(); ++i) {
+        EXPECT_EQ(ca[i].item, cb[i].item);
+        EXPECT_EQ(ca[i].score, cb[i].score);
+        EXPECT_EQ(ca[i].source, candidate_source::kPixie);
+        for (uint64_t q : items) EXPECT_NE(ca[i].item, q);
+        if (i) {
+          EXPECT_GE(ca[i - 1].score, ca[i].score);
+        }
       }
     }
   }
   // Unknown query ids are skipped, not fatal.
+  const PixieWalk walk(g, opt);
   const PixieResult u = walk.walk(std::vector<uint64_t>{424242424242ULL}, {}, RunContext{1, 1});
   EXPECT_EQ(u.skipped_queries, 1u);
   EXPECT_EQ(u.total_steps(), 0u);
