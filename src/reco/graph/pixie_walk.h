@@ -49,7 +49,7 @@ struct PixieOptions {
   uint32_t n_v = 4;         ///< ... have at least n_v visits
   bool weighted = false;    ///< sample neighbours proportionally to edge weights
   /// Walks interleaved per thread to overlap cache misses (1..kMaxWalkers); 0 = auto:
-  /// 16 when the graph's arrays exceed 32 MB, else 1. Results depend on it (not on timing).
+  /// 16 when the graph's arrays exceed 4 MB, else 1. Results depend on it (not on timing).
   int walkers = 0;
   void validate() const;
 };
