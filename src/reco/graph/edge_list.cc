@@ -56,7 +56,7 @@ std::vector<uint64_t> column_raw_ids(const Dataset& data, const std::string& col
   const ColumnInfo& info = data.column(column);
   RECO_CHECK(info.storage == ColumnStorage::kU32)
       << data.path() << ": column '" << column << "' is " << column_storage_name(info.storage)
-      << "; an id column must be u32 (user_id / item_id / categorical)";
+      << "; an id column must be u32 (user_id / item_id / categorical) or i64";
   std::vector<uint64_t> ids(info.cardinality);
   valid.assign(info.cardinality, 1);
   if (!data.has_vocabulary(column)) {
@@ -77,6 +77,41 @@ std::vector<uint64_t> column_raw_ids(const Dataset& data, const std::string& col
   return ids;
 }
 
+namespace {
+
+// One id column as per-row dense indices plus the raw id of each index; valid[i] == 0 marks
+// the OOV slot. u32 columns keep their vocabulary ids as indices; i64 columns are densified.
+struct IndexedColumn {
+  std::span<const uint32_t> rows;  // view into the dataset (u32) or into `owned`
+  std::vector<uint32_t> owned;
+  std::vector<uint64_t> ids;
+  std::vector<uint8_t> valid;
+  std::string how;
+  uint32_t unused = 0;
+};
+
+void index_column(const Dataset& data, const std::string& column, IndexedColumn& out) {
+  if (data.column(column).storage == ColumnStorage::kI64) {
+    const auto values = data.i64(column);
+    IdMap map(1024);
+    out.owned.resize(values.size());
+    for (size_t r = 0; r < values.size(); ++r) {
+      const uint32_t i = map.insert(static_cast<uint64_t>(values[r]));
+      if (i == out.ids.size()) out.ids.push_back(static_cast<uint64_t>(values[r]));
+      out.owned[r] = i;
+    }
+    out.valid.assign(out.ids.size(), 1);
+    out.rows = out.owned;
+    out.how = "raw";
+    return;
+  }
+  out.ids = column_raw_ids(data, column, out.valid, out.how);
+  out.rows = data.u32(column);
+  out.unused = data.has_vocabulary(column) ? 1 : 0;
+}
+
+}  // namespace
+
 EdgeList read_dataset_edges(const Dataset& data, const std::string& left_column, const std::string& right_column,
                             const std::string& weight_column) {
   require_column(data, left_column, "--left");
@@ -85,27 +120,26 @@ EdgeList read_dataset_edges(const Dataset& data, const std::string& left_column,
   EdgeList e;
   e.left_name = left_column;
   e.right_name = right_column;
-  std::vector<uint8_t> lvalid, rvalid;
-  std::string lhow, rhow;
-  e.left_ids = column_raw_ids(data, left_column, lvalid, lhow);
-  e.right_ids = column_raw_ids(data, right_column, rvalid, rhow);
-  e.ids = lhow == rhow ? lhow : "mixed";
-  e.unused_left = data.has_vocabulary(left_column) ? 1 : 0;
-  e.unused_right = data.has_vocabulary(right_column) ? 1 : 0;
-  const auto lcol = data.u32(left_column);
-  const auto rcol = data.u32(right_column);
+  IndexedColumn lc, rc;
+  index_column(data, left_column, lc);
+  index_column(data, right_column, rc);
+  e.left_ids = std::move(lc.ids);
+  e.right_ids = std::move(rc.ids);
+  e.ids = lc.how == rc.how ? lc.how : "mixed";
+  e.unused_left = lc.unused;
+  e.unused_right = rc.unused;
   std::span<const float> wcol;
   if (!weight_column.empty()) wcol = data.f32(weight_column);
-  e.left.reserve(lcol.size());
-  e.right.reserve(rcol.size());
+  e.left.reserve(lc.rows.size());
+  e.right.reserve(rc.rows.size());
   if (!wcol.empty()) e.weights.reserve(wcol.size());
-  for (size_t i = 0; i < lcol.size(); ++i) {
-    if (!lvalid[lcol[i]] || !rvalid[rcol[i]]) {
+  for (size_t i = 0; i < lc.rows.size(); ++i) {
+    if (!lc.valid[lc.rows[i]] || !rc.valid[rc.rows[i]]) {
       ++e.skipped;
       continue;
     }
-    e.left.push_back(lcol[i]);
-    e.right.push_back(rcol[i]);
+    e.left.push_back(lc.rows[i]);
+    e.right.push_back(rc.rows[i]);
     if (!wcol.empty()) e.weights.push_back(wcol[i]);
   }
   return e;

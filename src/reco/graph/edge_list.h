@@ -3,7 +3,8 @@
 //   - two id columns of a dataset file (reco/data/dataset.h): u32 id columns map through
 //     their vocabulary to the raw token parsed as an unsigned integer when every token is
 //     one (Taobao's numeric ids), else the vocabulary id itself is the raw id; i64 columns
-//     are used as they are. Rows whose id is the OOV slot are skipped (counted);
+//     (e.g. raw integer ids) are used as they are (negative values as their two's
+//     complement). Rows whose id is the OOV slot are skipped (counted);
 //   - a CSV edge list "left,right[,weight]" (optional header line; '#' comments);
 //   - any producer through add() (sessions, tests).
 // Indices not used by any edge are allowed (the builder drops isolated nodes).
@@ -53,8 +54,8 @@ class EdgeListBuilder {
 std::vector<uint64_t> column_raw_ids(const Dataset& data, const std::string& column, std::vector<uint8_t>& valid,
                                      std::string& how);
 
-/// Edges (left column value, right column value) per row; weight_column "" = unweighted,
-/// else an f32 column. Missing columns throw kNotFound naming the column and the file.
+/// Edges (left column value, right column value) per row (u32 or i64 columns);
+/// weight_column "" = unweighted, else an f32 column. Missing columns throw kNotFound naming the column and the file.
 EdgeList read_dataset_edges(const Dataset& data, const std::string& left_column, const std::string& right_column,
                             const std::string& weight_column = "");
 

@@ -8,6 +8,7 @@
 #include "reco/core/container.h"
 #include "reco/core/error.h"
 #include "reco/core/rng.h"
+#include "reco/data/dataset.h"
 #include "reco/graph/graph_builder.h"
 #include "testing/testing.h"
 
@@ -201,6 +202,40 @@ TEST(EdgeList, CsvWithHeaderAndWeights) {
     FAIL() << "bad row accepted";
   } catch (const Error& e) {
     EXPECT_NE(e.message().find("bad.csv:2"), std::string::npos) << e.message();
+  }
+}
+
+TEST(EdgeList, DatasetU32AndI64Columns) {
+  testing::TempDir dir;
+  {
+    DatasetWriter w(dir.file("d.ds"));
+    w.set_rows(5);
+    ColumnInfo group;
+    group.name = "group";
+    group.role = ColumnRole::kCategorical;
+    group.cardinality = 4;
+    group.encoding = "identity";
+    w.add_u32(group, std::vector<uint32_t>{1, 1, 2, 3, 3});
+    ColumnInfo item;
+    item.name = "item";
+    item.role = ColumnRole::kTimestamp;  // any i64 column
+    w.add_i64(item, std::vector<int64_t>{900, 901, 900, 902, 902});
+    w.commit();
+  }
+  const Dataset data = Dataset::open(dir.file("d.ds"));
+  const EdgeList e = read_dataset_edges(data, "group", "item");
+  EXPECT_EQ(e.size(), 5u);
+  const BipartiteGraph g = build_graph(e, {});
+  EXPECT_EQ(g.edge_count(), 4u);  // (3, 902) twice
+  EXPECT_EQ(g.right_count(), 3u);
+  ASSERT_NE(g.find_right(902), kNoNode);
+  EXPECT_EQ(g.right_to_left().degree(g.find_right(900)), 2u);
+  try {
+    read_dataset_edges(data, "group", "board");
+    FAIL() << "missing column accepted";
+  } catch (const Error& err) {
+    EXPECT_NE(err.message().find("'board'"), std::string::npos) << err.message();
+    EXPECT_NE(err.message().find("d.ds"), std::string::npos) << err.message();
   }
 }
 
