@@ -184,6 +184,11 @@ void MemboostStore::apply(const std::vector<std::pair<PairKey, PairCounters>>& i
   check(db_->Write(w, &batch), path_, "writing a batch");
 }
 
+void MemboostStore::flush() {
+  if (mode_ != Mode::kReadWrite) return;
+  check(db_->Flush(rocksdb::FlushOptions(), {data_, meta_}), path_, "flushing");
+}
+
 std::optional<PairCounters> MemboostStore::get(const PairKey& key) const {
   std::string v;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), data_, encode_key(key), &v);

@@ -60,6 +60,10 @@ class MemboostStore {
   /// Returns once the batch is durable.
   void apply(const std::vector<std::pair<PairKey, PairCounters>>& increments, const StoreCursor& next);
 
+  /// Writes the memtables to SST files, so later opens (read-only ones especially) need not
+  /// replay a large WAL. Durability does not depend on it.
+  void flush();
+
   std::optional<PairCounters> get(const PairKey& key) const;
   /// Every result stored under `query` (prefix scan), ascending result id.
   std::vector<std::pair<uint64_t, PairCounters>> results(uint64_t query) const;

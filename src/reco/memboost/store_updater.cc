@@ -65,6 +65,7 @@ UpdateReport update_store(MemboostStore& store, const std::string& events_path, 
     last_request = e.request_id;
   }
   flush();
+  if (report.batches > 0) store.flush();  // later opens start from SST files, not a WAL replay
   progress.finish();
   report.cursor = cursor;
   report.seconds = clock.elapsed_seconds();
