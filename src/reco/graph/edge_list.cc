@@ -1,10 +1,10 @@
 #include "reco/graph/edge_list.h"
 
 #include <charconv>
-#include <fstream>
 
 #include "reco/core/error.h"
 #include "reco/data/dataset.h"
+#include "reco/data/line_reader.h"
 
 namespace reco::graph {
 
@@ -146,22 +146,19 @@ EdgeList read_dataset_edges(const Dataset& data, const std::string& left_column,
 }
 
 EdgeList read_csv_edges(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) RECO_THROW(ErrorCode::kNotFound) << path << ": cannot open edge list";
+  LineReader in(path);
   EdgeListBuilder b;
-  std::string line;
-  uint64_t line_no = 0;
+  std::string_view line;
   bool any_weight = false;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+  while (in.next(line)) {
+    const int64_t line_no = in.line_number();
     if (line.empty() || line[0] == '#') continue;
     std::string_view fields[3];
     size_t n = 0, start = 0;
     while (n < 3) {
       const size_t comma = line.find(',', start);
-      fields[n++] = std::string_view(line).substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      if (comma == std::string::npos) break;
+      fields[n++] = line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+      if (comma == std::string_view::npos) break;
       start = comma + 1;
     }
     uint64_t l = 0, r = 0;

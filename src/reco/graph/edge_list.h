@@ -59,7 +59,7 @@ std::vector<uint64_t> column_raw_ids(const Dataset& data, const std::string& col
 EdgeList read_dataset_edges(const Dataset& data, const std::string& left_column, const std::string& right_column,
                             const std::string& weight_column = "");
 
-/// Edges from a CSV file "left,right[,weight]"; errors name file:line.
+/// Edges from a CSV file "left,right[,weight]" (plain or gzip); errors name file:line.
 EdgeList read_csv_edges(const std::string& path);
 
 }  // namespace reco::graph
