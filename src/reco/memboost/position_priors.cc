@@ -220,14 +220,15 @@ PositionPriors PositionPriors::load(const std::string& path) {
     const size_t T = p.types_.size();
     for (const auto& pl : j.at("platforms")) {
       const auto n = pl.at("impressions").get<std::vector<double>>();
-      const int s = p.slot_for_add(pl.at("name").get<std::string>());
+      const std::string name = pl.at("name").get<std::string>();
+      const int s = p.slot_for_add(name);
       for (size_t slot : {size_t{0}, static_cast<size_t>(s)}) {
         p.grow(slot, static_cast<uint32_t>(n.size()));
         for (size_t q = 0; q < n.size(); ++q) p.n_[slot][q + 1] += n[q];
         for (size_t t = 0; t < T; ++t) {
           const auto col = pl.at("engaged").at(p.types_[t]).get<std::vector<double>>();
           RECO_CHECK_CODE(col.size() == n.size(), ErrorCode::kParse)
-              << path << ": platform '" << p.platforms_.back() << "' field 'engaged." << p.types_[t] << "': "
+              << path << ": platform '" << name << "' field 'engaged." << p.types_[t] << "': "
               << col.size() << " values, expected " << n.size();
           for (size_t q = 0; q < n.size(); ++q) p.e_[slot][(q + 1) * T + t] += col[q];
         }
