@@ -1,6 +1,7 @@
 #include "reco/core/text_writer.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +17,16 @@ std::string errno_string() { return std::strerror(errno); }
 }  // namespace
 
 TextWriter::TextWriter(std::string path) : path_(std::move(path)), buf_(kBufferBytes) {
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    // A device or pipe (/dev/null, /dev/stdout, a FIFO): write straight into it. Renaming a
+    // temporary file over it would replace the device node with a regular file.
+    if (S_ISDIR(st.st_mode)) RECO_THROW(ErrorCode::kInvalidArgument) << path_ << " is a directory, expected a file";
+    direct_ = true;
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd_ < 0) RECO_THROW(ErrorCode::kIo) << "cannot open " << path_ << ": " << errno_string();
+    return;
+  }
   tmp_path_ = path_ + ".tmp." + std::to_string(::getpid());
   fd_ = ::open(tmp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) RECO_THROW(ErrorCode::kIo) << "cannot create " << tmp_path_ << ": " << errno_string();
@@ -23,7 +34,7 @@ TextWriter::TextWriter(std::string path) : path_(std::move(path)), buf_(kBufferB
 
 TextWriter::~TextWriter() {
   if (fd_ >= 0) ::close(fd_);
-  if (!committed_) ::unlink(tmp_path_.c_str());
+  if (!committed_ && !direct_) ::unlink(tmp_path_.c_str());
 }
 
 void TextWriter::flush_buffer() {
@@ -77,6 +88,12 @@ void TextWriter::write_float(double v) {
 void TextWriter::commit() {
   RECO_CHECK(!committed_) << "TextWriter::commit called twice for " << path_;
   flush_buffer();
+  if (direct_) {
+    ::close(fd_);
+    fd_ = -1;
+    committed_ = true;
+    return;
+  }
   if (::fsync(fd_) != 0) RECO_THROW(ErrorCode::kIo) << "cannot fsync " << tmp_path_ << ": " << errno_string();
   if (::close(fd_) != 0) {
     fd_ = -1;

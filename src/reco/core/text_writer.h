@@ -1,6 +1,8 @@
 // TextWriter — a buffered text file written atomically: bytes go to "<path>.tmp.<pid>", and
 // commit() flushes, fsyncs and renames it over <path>. A writer destroyed without commit() removes
 // its temporary file, so a crash or an exception never leaves a half-written file under <path>.
+// An existing non-regular <path> (/dev/null, /dev/stdout, a FIFO) is written directly instead:
+// renaming over it would replace the device with a regular file.
 //
 // Ownership: the writer owns its file descriptor and a 1 MiB buffer. Not thread-safe.
 #pragma once
@@ -41,6 +43,7 @@ class TextWriter {
   size_t used_ = 0;
   uint64_t bytes_ = 0;
   bool committed_ = false;
+  bool direct_ = false;  // writing straight into a device or pipe
 };
 
 }  // namespace reco
