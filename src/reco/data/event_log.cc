@@ -6,6 +6,7 @@
 
 #include "reco/core/error.h"
 #include "reco/core/text_writer.h"
+#include "reco/data/field_splitter.h"
 #include "reco/data/line_reader.h"
 
 namespace reco {
@@ -30,20 +31,6 @@ constexpr NamedSlot kKnownColumns[] = {
 };
 constexpr const char* kRequired[] = {"request_id", "timestamp", "user_id", "item_id", "position"};
 
-void split_commas(std::string_view line, std::vector<std::string_view>& out) {
-  out.clear();
-  size_t start = 0;
-  for (;;) {
-    size_t comma = line.find(',', start);
-    if (comma == std::string_view::npos) {
-      out.push_back(line.substr(start));
-      return;
-    }
-    out.push_back(line.substr(start, comma - start));
-    start = comma + 1;
-  }
-}
-
 template <typename T>
 bool parse_integer(std::string_view s, T& out) {
   if (s.empty()) return false;
@@ -66,7 +53,9 @@ struct EventReader::Impl {
   std::vector<Slot> slots;       // per column
   std::vector<int> engagement;   // per column: index into Event::engaged, or -1
   std::vector<std::string> engagement_types;
-  std::vector<std::string_view> fields;
+  FieldSplitter splitter{SplitOptions{",", '\0', false}};  // the event CSV has no quoting
+  std::vector<Field> fields;
+  SplitError split_error;  // never set without quoting
   int64_t last_line = 0;
 
   [[noreturn]] void fail(size_t column, const std::string& what) const {
@@ -79,9 +68,9 @@ EventReader::EventReader(const std::string& path) : impl_(std::make_unique<Impl>
   auto& im = *impl_;
   std::string_view line;
   if (!im.lines.next(line)) RECO_THROW(ErrorCode::kParse) << path << ": empty event log (no header)";
-  split_commas(line, im.fields);
+  im.splitter.split(line, im.fields, im.split_error);
   for (size_t c = 0; c < im.fields.size(); ++c) {
-    std::string name(im.fields[c]);
+    std::string name(im.fields[c].text);
     if (name.empty()) RECO_THROW(ErrorCode::kParse) << path << ":1: column " << c + 1 << " has an empty name";
     for (const auto& h : im.header) {
       if (h == name) RECO_THROW(ErrorCode::kParse) << path << ":1: column '" << name << "' appears twice";
@@ -123,7 +112,7 @@ bool EventReader::next(Event& e) {
   do {
     if (!im.lines.next(line)) return false;
   } while (line.empty());
-  split_commas(line, im.fields);
+  im.splitter.split(line, im.fields, im.split_error);
   if (im.fields.size() != im.header.size()) {
     RECO_THROW(ErrorCode::kParse) << im.lines.path() << ":" << im.lines.line_number() << ": " << im.fields.size()
                                   << " fields, the header has " << im.header.size();
@@ -137,7 +126,7 @@ bool EventReader::next(Event& e) {
   e.alpha = 1.0;
   e.engaged.assign(im.engagement_types.size(), 0);
   for (size_t c = 0; c < im.fields.size(); ++c) {
-    std::string_view f = im.fields[c];
+    std::string_view f = im.fields[c].text;
     switch (im.slots[c]) {
       case Slot::kRequest:
         if (!parse_integer(f, e.request_id)) im.fail(c, "expected a non-negative integer");

@@ -5,11 +5,13 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 
 #include "reco/core/error.h"
 #include "reco/data/dataset.h"
 #include "reco/data/event_log.h"
+#include "reco/data/field_splitter.h"
 #include "reco/data/line_reader.h"
 #include "reco/features/dense_stats.h"
 #include "reco/features/normalizer.h"
@@ -17,20 +19,6 @@
 
 namespace reco {
 namespace {
-
-void split_commas(std::string_view line, std::vector<std::string_view>& out) {
-  out.clear();
-  size_t start = 0;
-  for (;;) {
-    const size_t comma = line.find(',', start);
-    if (comma == std::string_view::npos) {
-      out.push_back(line.substr(start));
-      return;
-    }
-    out.push_back(line.substr(start, comma - start));
-    start = comma + 1;
-  }
-}
 
 bool parse_number(std::string_view s, double& out) {
   if (s.empty()) return false;
@@ -57,18 +45,20 @@ CsvTable read_csv(const std::string& path) {
   t.path = path;
   LineReader lines(path);
   std::string_view line;
-  std::vector<std::string_view> fields;
+  FieldSplitter splitter(SplitOptions{",", '\0', false});  // attribute/truth/feature CSVs are unquoted
+  std::vector<Field> fields;
+  SplitError unused;
   if (!lines.next(line)) RECO_THROW(ErrorCode::kParse) << path << ": empty file (no header)";
-  split_commas(line, fields);
-  for (auto f : fields) t.names.emplace_back(f);
+  splitter.split(line, fields, unused);
+  for (const Field& f : fields) t.names.emplace_back(f.text);
   t.columns.resize(t.names.size());
   while (lines.next(line)) {
     if (line.empty()) continue;
-    split_commas(line, fields);
+    splitter.split(line, fields, unused);
     if (fields.size() != t.names.size())
       RECO_THROW(ErrorCode::kParse) << path << ":" << lines.line_number() << ": " << fields.size()
                                     << " fields, the header has " << t.names.size();
-    for (size_t c = 0; c < fields.size(); ++c) t.columns[c].emplace_back(fields[c]);
+    for (size_t c = 0; c < fields.size(); ++c) t.columns[c].emplace_back(fields[c].text);
     t.lines.push_back(lines.line_number());
   }
   return t;
@@ -127,10 +117,16 @@ struct Writer {
   }
 
   void categorical(const std::string& name, const std::vector<uint32_t>& ids, uint32_t cardinality,
-                   const Vocabulary* vocab, const std::string& source, bool feature = true) {
+                   const Vocabulary* vocab, const std::string& source) {
+    id_column(ColumnRole::kCategorical, name, ids, cardinality, vocab, source, /*feature=*/true);
+  }
+
+  // Any u32 id column: identity ids without a vocabulary.
+  void id_column(ColumnRole role, const std::string& name, const std::vector<uint32_t>& ids, uint32_t cardinality,
+                 const Vocabulary* vocab, const std::string& source, bool feature) {
     ColumnInfo info;
     info.name = name;
-    info.role = ColumnRole::kCategorical;
+    info.role = role;
     info.storage = ColumnStorage::kU32;
     info.cardinality = cardinality;
     info.encoding = vocab ? "vocab" : "identity";
@@ -251,20 +247,10 @@ EventSampleReport build_event_samples(const EventSampleOptions& o, const std::st
   DatasetWriter writer(out_path);
   writer.set_rows(n);
   Writer w{writer, report};
-  auto id_column = [&](const std::string& name, ColumnRole role, const std::vector<uint32_t>& ids, uint64_t card,
-                       const std::string& source) {
-    ColumnInfo info;
-    info.name = name;
-    info.role = role;
-    info.storage = ColumnStorage::kU32;
-    info.cardinality = static_cast<uint32_t>(card);
-    info.encoding = "identity";
-    info.details["source"] = source;
-    writer.add_u32(std::move(info), ids);
-  };
-  id_column("request_id", ColumnRole::kQueryId, request, report.requests, "requests numbered in log order");
-  id_column("user_id", ColumnRole::kUserId, user, max_user + 1, "event user_id");
-  id_column("item_id", ColumnRole::kItemId, item, max_item + 1, "event item_id");
+  w.id_column(ColumnRole::kQueryId, "request_id", request, static_cast<uint32_t>(report.requests), nullptr,
+              "requests numbered in log order", false);
+  w.id_column(ColumnRole::kUserId, "user_id", user, static_cast<uint32_t>(max_user + 1), nullptr, "event user_id", false);
+  w.id_column(ColumnRole::kItemId, "item_id", item, static_cast<uint32_t>(max_item + 1), nullptr, "event item_id", false);
   w.categorical("query_item_id", query, static_cast<uint32_t>(max_query + 1), nullptr,
                 "event query_item_id + 1 (0 = no query item)");
   {
@@ -281,16 +267,18 @@ EventSampleReport build_event_samples(const EventSampleOptions& o, const std::st
     ts.details["source"] = "event timestamp (unix seconds)";
     writer.add_i64(std::move(ts), timestamp);
   }
-  auto vocab_column = [&](const std::string& name, const VocabularyBuilder& b, const std::vector<uint32_t>& prov) {
+  auto vocab_column = [&](const std::string& name, const VocabularyBuilder& b, const std::vector<uint32_t>& prov,
+                          bool feature) {
     auto res = b.finalize();
     std::vector<uint32_t> ids(n);
     for (size_t r = 0; r < n; ++r) ids[r] = res.remap[prov[r]];
-    w.categorical(name, ids, static_cast<uint32_t>(res.vocabulary.size()), &res.vocabulary, "event " + name);
+    w.id_column(ColumnRole::kCategorical, name, ids, static_cast<uint32_t>(res.vocabulary.size()), &res.vocabulary,
+                "event " + name, feature);
   };
-  vocab_column("platform", platform_b, platform_p);
-  vocab_column("locale", locale_b, locale_p);
-  vocab_column("policy", policy_b, policy_p);
-  report.features.pop_back();  // policy: kept for analysis, not a default feature (it is the logger's choice)
+  vocab_column("platform", platform_b, platform_p, true);
+  vocab_column("locale", locale_b, locale_p, true);
+  // policy: kept for analysis, not a default feature (it is the logger's choice, not the item's).
+  vocab_column("policy", policy_b, policy_p, false);
   {
     std::vector<float> slice(n);
     const uint32_t random_id = policy_b.find(o.random_policy);
@@ -339,13 +327,21 @@ EventSampleReport build_event_samples(const EventSampleOptions& o, const std::st
   auto is_categorical = [&](const std::string& name) {
     return std::find(o.categorical.begin(), o.categorical.end(), name) != o.categorical.end();
   };
-  // Per-event raw attribute text for match features: [name] -> table column.
-  auto attribute_columns = [&](const CsvTable& t, const std::vector<uint32_t>& rows, const std::string& prefix,
-                               const std::string& what) {
+  // Each categorical attribute column's vocabulary, built once (items' also serve the query item).
+  auto vocabularies = [&](const CsvTable& t) {
+    std::vector<std::optional<Categorical>> out(t.names.size());
+    for (size_t c = 1; c < t.names.size(); ++c)
+      if (is_categorical(t.names[c])) out[c] = build_categorical(t, c);
+    return out;
+  };
+  const auto item_cats = has_items ? vocabularies(items_t) : std::vector<std::optional<Categorical>>();
+  const auto user_cats = has_users ? vocabularies(users_t) : std::vector<std::optional<Categorical>>();
+  auto attribute_columns = [&](const CsvTable& t, const std::vector<std::optional<Categorical>>& cats,
+                               const std::vector<uint32_t>& rows, const std::string& prefix, const std::string& what) {
     for (size_t c = 1; c < t.names.size(); ++c) {
       const std::string name = prefixed(prefix, t.names[c]);
-      if (is_categorical(t.names[c])) {
-        const Categorical cat = build_categorical(t, c);
+      if (cats[c]) {
+        const Categorical& cat = *cats[c];
         std::vector<uint32_t> ids(n, 0);
         for (size_t r = 0; r < n; ++r)
           if (rows[r] != kMissingRow) ids[r] = cat.id_of_row[rows[r]];
@@ -362,13 +358,13 @@ EventSampleReport build_event_samples(const EventSampleOptions& o, const std::st
       w.dense(name, std::move(values), NormalizerKind::kZScore, what + " " + t.names[c]);
     }
   };
-  if (has_items) attribute_columns(items_t, item_rows, "item_", "items table");
-  if (has_users) attribute_columns(users_t, user_rows, "user_", "users table");
+  if (has_items) attribute_columns(items_t, item_cats, item_rows, "item_", "items table");
+  if (has_users) attribute_columns(users_t, user_cats, user_rows, "user_", "users table");
   if (has_items) {
     for (size_t c = 1; c < items_t.names.size(); ++c) {
       const std::string& base = items_t.names[c];
-      if (!is_categorical(base)) continue;
-      const Categorical cat = build_categorical(items_t, c);
+      if (!item_cats[c]) continue;
+      const Categorical& cat = *item_cats[c];
       std::vector<uint32_t> ids(n, 0);
       std::vector<float> match(n, 0.0f);
       for (size_t r = 0; r < n; ++r) {
