@@ -63,12 +63,14 @@ Action setup_eval(CLI::App& sub, GlobalOptions& global) {
     const bool regression = loaded.extra.value("loss", std::string("bce")) == "mse";
     const std::vector<std::string> modes = position_modes(loaded.model, a->position);
     std::span<const uint32_t> groups;
+    std::vector<double> gain;
     if (!a->relevance.empty()) {
       std::string g = a->group;
       for (const auto& c : ds.columns())
         if (g.empty() && c.role == ColumnRole::kQueryId) g = c.name;
       RECO_CHECK(!g.empty()) << a->data << ": --relevance needs a request column: pass --group";
       groups = ds.u32(g);
+      gain = relevance_gain(ds, a->relevance, rows);
     }
     const size_t nt = features.tasks.size();
     // Metrics (and relevance NDCG) of one position mode.
@@ -81,7 +83,6 @@ Action setup_eval(CLI::App& sub, GlobalOptions& global) {
         std::vector<double> utility(rows.size());
         for (size_t i = 0; i < rows.size(); ++i)
           utility[i] = models::HeadScoring::utility(&predictions[i * nt], loaded.scoring.weights);
-        const auto gain = relevance_gain(ds, a->relevance, rows);
         j["relevance"] = grouped_ndcg(groups, rows, utility, gain, a->k);
       }
       return std::make_pair(set.values(), j);

@@ -22,7 +22,6 @@
 
 #include "commands.h"
 #include "reco/core/error.h"
-#include "reco/eval/metric_set.h"
 #include "reco/models/model_file.h"
 #include "reco/train/head_calibration.h"
 #include "reco/train/task_metrics.h"
@@ -109,12 +108,6 @@ Action setup_rank(CLI::App& sub, GlobalOptions& global) {
 
     // Per head AUC / PR-AUC, and utility NDCG@k against the realized utility.
     const auto per_head = train::evaluate_predictions({"auc", "pr_auc"}, p, ds, features, rows);
-    std::vector<std::string> ndcg_names;
-    for (size_t k : a->k) {
-      RECO_CHECK(k >= 1) << "--k values must be >= 1";
-      ndcg_names.push_back(fmt::format("ndcg_linear@{}", k));
-    }
-    eval::MetricSet ndcg(ndcg_names);
     std::vector<std::span<const float>> labels;
     for (const auto& t : features.tasks) labels.push_back(ds.f32(t.label));
     std::vector<double> gain(rows.size());
@@ -125,8 +118,8 @@ Action setup_rank(CLI::App& sub, GlobalOptions& global) {
         if (!std::isnan(y)) g += w[t] * y;
       }
       gain[i] = std::max(0.0, g);
-      ndcg.add_grouped(groups[rows[i]], utility[i], gain[i]);
     }
+    const nlohmann::json utility_ndcg = grouped_ndcg(groups, rows, utility, gain, a->k);
 
     nlohmann::json out = {{"model", a->model}, {"data", a->data}, {"split", split}, {"group", gcol},
                           {"rows", rows.size()}, {"calibrated", !a->uncalibrated}};
@@ -139,15 +132,14 @@ Action setup_rank(CLI::App& sub, GlobalOptions& global) {
                        {"pr_auc", std::isnan(v.at("pr_auc")) ? nlohmann::json(nullptr) : nlohmann::json(v.at("pr_auc"))}});
     }
     out["heads"] = heads;
-    out["utility"] = ndcg.to_json();
+    out["utility"] = utility_ndcg;
     out["position_mode"] = modes.front();
     if (!relevance.empty()) out["relevance"] = grouped_ndcg(groups, rows, utility, relevance, a->k);
     if (modes.size() > 1) {
       // The same lists scored with the logged position: relevance and position bias together.
       std::vector<double> logged_utility;
       score_mode(modes[1], logged_utility);
-      std::vector<double> realized(gain.begin(), gain.end());
-      nlohmann::json other = {{"utility", grouped_ndcg(groups, rows, logged_utility, realized, a->k)}};
+      nlohmann::json other = {{"utility", grouped_ndcg(groups, rows, logged_utility, gain, a->k)}};
       if (!relevance.empty()) other["relevance"] = grouped_ndcg(groups, rows, logged_utility, relevance, a->k);
       out["position_" + modes[1]] = other;
     }
@@ -197,11 +189,10 @@ Action setup_rank(CLI::App& sub, GlobalOptions& global) {
       std::printf("  head %-16s weight %-8.4g auc %.5f  pr_auc %.5f\n", features.tasks[t].name.c_str(), w[t],
                   v.at("auc"), v.at("pr_auc"));
     }
-    const auto uj = ndcg.to_json();
-    for (const auto& [name, value] : ndcg.values()) {
-      const auto& g = uj["groups"][name];
-      std::printf("  utility %-14s %.5f  (%s requests, %s without any gain skipped)\n", name.c_str(), value,
-                  g["used"].dump().c_str(), g["skipped"].dump().c_str());
+    for (const auto& [name, value] : utility_ndcg["metrics"].items()) {
+      const auto& g = utility_ndcg["groups"][name];
+      std::printf("  utility %-14s %.5f  (%s requests, %s without any gain skipped)\n", name.c_str(),
+                  value.is_null() ? NAN : value.get<double>(), g["used"].dump().c_str(), g["skipped"].dump().c_str());
     }
     auto print_block = [](const char* what, const nlohmann::json& j) {
       for (const auto& [name, value] : j["metrics"].items())
