@@ -47,7 +47,7 @@ BatchReader::BatchReader(const Dataset& ds, const models::FeatureMap& features, 
 
 void BatchReader::fill_position(std::span<const uint64_t> rows, models::Batch& b, Rng* dropout) const {
   const size_t n = rows.size();
-  models::SparseInput& in = b.sparse.emplace_back();
+  models::SparseInput& in = b.sparse.back();  // the slot after the features (fill() sized it)
   in.weights.clear();
   const uint32_t max = position_.max_position;
   auto id_of = [&](size_t r) -> uint32_t {
@@ -85,7 +85,10 @@ void BatchReader::fill(std::span<const uint64_t> rows, models::Batch& b, Rng* po
     const float* col = dense_[j].data();
     for (size_t r = 0; r < n; ++r) b.dense.at(r, j) = col[rows[r]];
   }
-  b.sparse.resize(sparse_.size());
+  const bool position_input =
+      position_.method == models::PositionMethod::kFeature || position_.method == models::PositionMethod::kTower;
+  // One more slot for the position ids; a reused batch keeps every slot's buffers.
+  b.sparse.resize(sparse_.size() + (position_input ? 1 : 0));
   for (size_t f = 0; f < sparse_.size(); ++f) {
     const Sparse& s = sparse_[f];
     models::SparseInput& in = b.sparse[f];
@@ -108,8 +111,7 @@ void BatchReader::fill(std::span<const uint64_t> rows, models::Batch& b, Rng* po
       in.offsets[r + 1] = in.ids.size();
     }
   }
-  if (position_.method == models::PositionMethod::kFeature || position_.method == models::PositionMethod::kTower)
-    fill_position(rows, b, position_dropout);
+  if (position_input) fill_position(rows, b, position_dropout);
   const size_t tasks = labels_.size();
   b.tasks = std::max<size_t>(tasks, 1);
   b.labels.resize(n * tasks);
