@@ -60,6 +60,21 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+std::vector<std::vector<std::string>> read_csv(const std::string& path) {
+  std::istringstream in(read_file(path));
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) fields.push_back(cell);
+    if (!line.empty() && line.back() == ',') fields.emplace_back();
+    rows.push_back(std::move(fields));
+  }
+  return rows;
+}
+
 std::string reco_binary() {
   const char* env = std::getenv("RECO_BIN");
   return env && *env ? env : RECO_TEST_BIN;

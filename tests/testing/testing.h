@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace reco::testing {
 
@@ -31,6 +32,9 @@ std::filesystem::path shared_data_file(const std::string& relative);
 /// Writes `content` to `path` (binary).
 void write_file(const std::string& path, const std::string& content);
 std::string read_file(const std::string& path);
+/// Rows of a small unquoted CSV file (header included), split on commas; a trailing comma
+/// gives a trailing empty cell.
+std::vector<std::vector<std::string>> read_csv(const std::string& path);
 
 /// Path of the built `reco` binary (RECO_BIN env set by CTest), for CLI tests.
 std::string reco_binary();

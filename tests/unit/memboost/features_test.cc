@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 #include <unordered_map>
 
 #include "reco/core/error.h"
@@ -13,27 +11,12 @@
 namespace reco::memboost {
 namespace {
 
-std::vector<std::vector<std::string>> read_csv(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::vector<std::string>> rows;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    std::string x;
-    while (std::getline(ss, x, ',')) f.push_back(x);
-    rows.push_back(f);
-  }
-  return rows;
-}
+using testing::read_csv;
 
 PositionPriors priors_of(const std::vector<Event>& events) {
   PriorOptions opt;
   opt.min_impressions = 50;
-  PositionPriors p(testlog::kTypes, opt);
-  for (const auto& e : events) p.add(e);
-  p.finish();
-  return p;
+  return testlog::estimate_priors(events, opt);
 }
 
 TEST(MemboostFeatures, PointInTimeCountsFromEarlierRequestsOnly) {

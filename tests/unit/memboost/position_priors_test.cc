@@ -13,12 +13,7 @@
 namespace reco::memboost {
 namespace {
 
-PositionPriors estimate(const std::vector<Event>& events, PriorOptions opt = {}) {
-  PositionPriors p(testlog::kTypes, opt);
-  for (const auto& e : events) p.add(e);
-  p.finish();
-  return p;
-}
+using testlog::estimate_priors;
 
 // The COEC bar: with no model effect (random placement), prior(p)/prior(1) recovers the
 // true examination curve exam(p)/exam(1) within 5% relative at every position with >= 10k impressions.
@@ -27,7 +22,7 @@ TEST(PositionPriors, RecoverKnownExaminationCurveWithinFivePercent) {
   cfg.requests = 60000;
   cfg.positions = 10;
   const auto events = testlog::downsample(testlog::generate(cfg), 0.5, 7);
-  const PositionPriors priors = estimate(events);
+  const PositionPriors priors = estimate_priors(events);
   int checked = 0;
   double worst = 0;
   for (size_t pl = 0; pl < testlog::kPlatforms.size(); ++pl) {
@@ -55,11 +50,11 @@ TEST(PositionPriors, DownsampledLogWeightedLikeTheFullLog) {
   const auto full = testlog::generate(cfg);
   const auto down = testlog::downsample(full, 0.2, 3);
   ASSERT_LT(down.size(), full.size() * 0.6);
-  const PositionPriors a = estimate(full), b = estimate(down);
+  const PositionPriors a = estimate_priors(full), b = estimate_priors(down);
   // Unweighted counts of the downsampled log would inflate the rates: check the test can fail.
   std::vector<Event> unweighted = down;
   for (auto& e : unweighted) e.sample_weight = 1.0;
-  const PositionPriors naive = estimate(unweighted);
+  const PositionPriors naive = estimate_priors(unweighted);
   for (uint32_t p = 1; p <= cfg.positions; ++p) {
     EXPECT_NEAR(b.prior(0, p, 0) / a.prior(0, p, 0), 1.0, 0.05) << "p=" << p;
     EXPECT_NEAR(b.impressions(0, p) / a.impressions(0, p), 1.0, 0.05) << "p=" << p;
@@ -85,7 +80,7 @@ TEST(PositionPriors, PolicyFilterAndFallbackPastSupportedPositions) {
     if (e.position < 9 || e.user_id % 4 == 0) thinned.push_back(e);
   uint64_t random_rows = 0;
   for (const auto& e : thinned) random_rows += e.policy == "random";
-  const PositionPriors p = estimate(thinned, opt);
+  const PositionPriors p = estimate_priors(thinned, opt);
   EXPECT_EQ(p.rows_read(), thinned.size());
   EXPECT_EQ(p.rows_used(), random_rows);
   for (uint32_t q = 1; q <= 12; ++q) EXPECT_LT(p.prior(0, q, 0), 0.9) << "model rows leaked at p=" << q;
@@ -104,7 +99,7 @@ TEST(PositionPriors, SaveLoadRoundTrip) {
   PriorOptions opt;
   opt.min_impressions = 50;
   opt.smoothing = 20;
-  const PositionPriors a = estimate(testlog::generate(cfg), opt);
+  const PositionPriors a = estimate_priors(testlog::generate(cfg), opt);
   testing::TempDir dir;
   a.save(dir.file("priors.json"));
   const PositionPriors b = PositionPriors::load(dir.file("priors.json"));

@@ -11,6 +11,7 @@
 
 #include "reco/core/rng.h"
 #include "reco/data/event_log.h"
+#include "reco/memboost/position_priors.h"
 
 namespace reco::memboost::testlog {
 
@@ -91,6 +92,14 @@ inline void write(const std::string& path, const std::vector<Event>& events) {
   EventWriter w(path, kTypes);
   for (const Event& e : events) w.write(e);
   w.commit();
+}
+
+/// Priors estimated from in-memory events (as PositionPriors::estimate does from a file).
+inline PositionPriors estimate_priors(const std::vector<Event>& events, PriorOptions opt = {}) {
+  PositionPriors p(kTypes, opt);
+  for (const auto& e : events) p.add(e);
+  p.finish();
+  return p;
 }
 
 }  // namespace reco::memboost::testlog
