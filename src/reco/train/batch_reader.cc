@@ -19,7 +19,7 @@ BatchReader::BatchReader(const Dataset& ds, const models::FeatureMap& features, 
     if (position_.method != models::PositionMethod::kIpw) position_dropout_ = position_.dropout;
     if (position.ipw) {
       RECO_CHECK(position_.method == models::PositionMethod::kIpw && with_labels)
-          << "inverse propensity targets need a model with position.method = \"ipw\" and labels";
+          << "inverse propensity weights need a model with position.method = \"ipw\" and labels";
       RECO_CHECK(position_.propensity.size() == features.tasks.size())
           << "position.propensity: not estimated for every task (" << position_.propensity.size() << " of "
           << features.tasks.size() << ")";
