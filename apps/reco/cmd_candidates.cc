@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "commands.h"
+#include "candidates_commands.h"
 #include "reco/core/error.h"
 #include "reco/core/rng.h"
 #include "reco/core/timer.h"
@@ -387,18 +387,29 @@ Action setup_candidates(CLI::App& sub, GlobalOptions& global) {
   sub.require_subcommand(1);
   CLI::App* build = sub.add_subcommand("build", "Build a candidate source artifact");
   build->require_subcommand(1);
-  auto graph_action = std::make_shared<Action>(
-      setup_build_graph(build->add_subcommand("graph", "Bipartite graph (CSR both ways) for Pixie walks"), global));
-  auto cooc_action = std::make_shared<Action>(
-      setup_build_cooc(build->add_subcommand("cooc", "Item co-occurrence over boards/users/sessions"), global));
-  auto query_action =
-      std::make_shared<Action>(setup_query(sub.add_subcommand("query", "Candidates for query items"), global));
-  CLI::App* sub_ptr = &sub;
-  return [sub_ptr, build, graph_action, cooc_action, query_action]() -> int {
-    if (sub_ptr->got_subcommand("query")) return (*query_action)();
-    if (build->got_subcommand("graph")) return (*graph_action)();
-    if (build->got_subcommand("cooc")) return (*cooc_action)();
-    RECO_THROW(ErrorCode::kInvalidArgument) << "reco candidates: give 'build graph', 'build cooc' or 'query'";
+  // (subcommand, action) in registration order; the one CLI11 parsed runs.
+  auto table = std::make_shared<std::vector<std::pair<CLI::App*, Action>>>();
+  auto add = [&](CLI::App* parent, const char* name, const char* help, auto setup) {
+    CLI::App* app = parent->add_subcommand(name, help);
+    table->emplace_back(app, setup(app, global));
+  };
+  add(build, "graph", "Bipartite graph (CSR both ways) for Pixie walks", setup_build_graph);
+  add(build, "cooc", "Item co-occurrence over boards/users/sessions", setup_build_cooc);
+  add(build, "item2vec", "item2vec / Pin2Vec: skip-gram with negative sampling over sessions",
+      setup_candidates_build_item2vec);
+  add(build, "hoprec", "HOP-Rec: higher-order user-item pairs from walks, factorized with a ranking loss",
+      setup_candidates_build_hoprec);
+  add(build, "twotower", "Two-tower retrieval trained with in-batch softmax negatives",
+      setup_candidates_build_twotower);
+  add(build, "ann", "ANN index (hnswlib) over an embeddings file", setup_candidates_build_ann);
+  add(&sub, "query", "Candidates for query items (or a user)", setup_query);
+  add(&sub, "split", "Train/test interaction split files for candidate evaluation", setup_candidates_split);
+  add(&sub, "eval", "Recall/NDCG/HR/coverage of candidate sources on held-out interactions",
+      setup_candidates_eval);
+  return [table]() -> int {
+    for (auto& [app, action] : *table)
+      if (app->parsed()) return action();
+    RECO_THROW(ErrorCode::kInvalidArgument) << "reco candidates: give a subcommand (see --help)";
   };
 }
 

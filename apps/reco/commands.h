@@ -49,5 +49,6 @@ Action setup_rank(CLI::App& sub, GlobalOptions& global);
 Action setup_simulate(CLI::App& sub, GlobalOptions& global);
 Action setup_memboost(CLI::App& sub, GlobalOptions& global);
 Action setup_candidates(CLI::App& sub, GlobalOptions& global);
+Action setup_tune(CLI::App& sub, GlobalOptions& global);
 
 }  // namespace reco::cli

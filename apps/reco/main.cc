@@ -34,6 +34,7 @@ static const std::vector<Command>& command_table() {
       {"simulate", "Generate a seeded engagement log with its ground truth (positions, examination, cascade)", setup_simulate},
       {"memboost", "Memboost: per-position priors, COEC counters from events, scores, insertion, ranking features", setup_memboost},
       {"candidates", "Candidate generation: build, query and evaluate sources (graph walks, co-occurrence, ...)", setup_candidates},
+      {"tune", "Bayesian optimization of utility weights and hyperparameters (GP + expected improvement)", setup_tune},
       {"bench", "Benchmarks (train: DLRM random-data throughput)", setup_bench},
       {"version", "Print the version", setup_version},
   };

@@ -19,7 +19,15 @@ namespace candidate_source {
 inline constexpr uint16_t kUnknown = 0;
 inline constexpr uint16_t kPixie = 1;
 inline constexpr uint16_t kCoOccurrence = 2;
+inline constexpr uint16_t kEmbedding = 3;    ///< nearest neighbours in an embedding file (any method)
+inline constexpr uint16_t kPopular = 4;      ///< most popular items (fallback, baseline)
+inline constexpr uint16_t kItemKnn = 5;      ///< item-kNN cosine baseline
+inline constexpr uint16_t kTwoTower = 6;     ///< two-tower user tower + ANN over item embeddings
+inline constexpr uint16_t kMemboost = 7;     ///< Memboost insertion
 }  // namespace candidate_source
+
+/// No user in a request (item-to-item requests).
+inline constexpr uint64_t kNoUser = ~uint64_t{0};
 
 struct Candidate {
   uint64_t item = 0;    ///< original (raw) item id
@@ -28,7 +36,8 @@ struct Candidate {
 };
 
 struct CandidateRequest {
-  std::vector<uint64_t> items;   ///< query node ids (raw ids)
+  uint64_t user = kNoUser;       ///< raw user id for user-based sources (embeddings with a user table, two-tower)
+  std::vector<uint64_t> items;   ///< query node ids (raw ids): the related-item query, or a user's history
   std::vector<float> weights;    ///< one per item, or empty = all 1
   size_t k = 100;                ///< at most this many candidates
   /// Segment restriction: when set, only items for which it returns true are returned.
