@@ -401,6 +401,8 @@ Action setup_candidates(CLI::App& sub, GlobalOptions& global) {
       setup_candidates_build_hoprec);
   add(build, "twotower", "Two-tower retrieval trained with in-batch softmax negatives",
       setup_candidates_build_twotower);
+  add(build, "import", "Embeddings file from text vectors (one 'id v1 .. vd' per line; word2vec/SMORe layout)",
+      setup_candidates_build_import);
   add(build, "ann", "ANN index (hnswlib) over an embeddings file", setup_candidates_build_ann);
   add(&sub, "query", "Candidates for query items (or a user)", setup_query);
   add(&sub, "split", "Train/test interaction split files for candidate evaluation", setup_candidates_split);
