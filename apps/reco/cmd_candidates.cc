@@ -2,6 +2,8 @@
 //   build graph  --dataset D --left COL --right COL [--weight COL] | --edges E.csv  -> .graph
 //   build cooc   same inputs (or --graph G), [--session-gap S --timestamp COL]    -> .cooc
 //   query        --graph G | --cooc C, --items a,b,c [--weights ..] [--random-queries N]
+//                or --source SPEC [--source SPEC ..] (--items .. | --user U --train T.csv)
+//                [--segments S.csv --segment V]: merged, with provenance (candidate_sources.h)
 // With --session-gap the left nodes are sessions: each --left value's rows cut by
 // inactivity gaps on --timestamp (reco/graph/sessions.h).
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "candidate_sources.h"
 #include "candidates_commands.h"
 #include "reco/core/error.h"
 #include "reco/core/rng.h"
@@ -18,6 +21,9 @@
 #include "reco/graph/graph_builder.h"
 #include "reco/graph/pixie_walk.h"
 #include "reco/graph/sessions.h"
+#include "reco/retrieval/candidate_eval.h"
+#include "reco/retrieval/candidate_merger.h"
+#include "reco/retrieval/interactions.h"
 
 namespace reco::cli {
 
@@ -243,12 +249,81 @@ nlohmann::json candidates_json(const std::vector<Candidate>& c) {
   return a;
 }
 
+// `query --source ...`: one merger over the given sources (a single source is merged too, so
+// the output always carries provenance).
+template <typename Opts>
+int query_sources(const Opts& o, const GlobalOptions& global) {
+  const RunContext ctx = global.context();
+  RECO_CHECK(o.graph.empty() && o.cooc.empty()) << "give --source or --graph/--cooc, not both";
+  RECO_CHECK(o.random_queries == 0) << "--random-queries works with --graph/--cooc only";
+  RECO_CHECK((o.user != kNoUser) != !o.items.empty()) << "give exactly one of --user and --items with --source";
+  Stopwatch load;
+  std::vector<Interaction> train;
+  if (!o.train.empty()) train = read_interactions(o.train);
+  CandidateRequest req;
+  req.k = o.k;
+  if (o.user != kNoUser) {
+    RECO_CHECK(!o.train.empty()) << "--user needs --train (the interactions CSV holding the user's history)";
+    auto lo = std::lower_bound(train.begin(), train.end(), o.user,
+                               [](const Interaction& r, uint64_t u) { return r.user < u; });
+    auto hi = lo;
+    while (hi != train.end() && hi->user == o.user) ++hi;
+    RECO_CHECK(lo != hi) << "--user " << o.user << ": no rows in " << o.train;
+    user_history(std::span<const Interaction>(&*lo, static_cast<size_t>(hi - lo)), req.items, req.weights);
+    req.user = o.user;
+    auto seen = std::make_shared<std::vector<uint64_t>>(req.items);
+    std::sort(seen->begin(), seen->end());
+    req.filter = [seen](uint64_t item) { return !std::binary_search(seen->begin(), seen->end(), item); };
+  } else {
+    req.items = parse_ids(o.items);
+    if (!o.weights.empty()) req.weights = parse_weights(o.weights);
+    RECO_CHECK(req.weights.empty() || req.weights.size() == req.items.size())
+        << "--weights: " << req.weights.size() << " weights for " << req.items.size() << " items";
+  }
+  std::vector<SourceSpec> specs;
+  std::vector<std::shared_ptr<const CandidateSource>> sources;
+  const SourceInputs inputs{o.train.empty() ? nullptr : &train};
+  for (const auto& text : o.sources) {
+    specs.push_back(parse_source_spec(text));
+    sources.push_back(open_source(specs.back(), inputs));
+  }
+  const auto merger = make_merger(specs, sources);
+  RECO_CHECK(o.segments.empty() == o.segment.empty()) << "--segments and --segment go together";
+  if (!o.segments.empty())
+    merger->restrict_to_segment(std::make_shared<SegmentTable>(SegmentTable::load(o.segments, o.segment_column)),
+                                o.segment);
+  const double load_s = load.elapsed_seconds();
+  Stopwatch w;
+  const auto out = merger->query_merged(req, ctx);
+  const double s = w.elapsed_seconds();
+  if (global.json) {
+    nlohmann::json j = {{"sources", o.sources}, {"load_seconds", load_s}, {"query_ms", s * 1000.0},
+                        {"items", req.items},   {"k", req.k},             {"candidates", merged_json(*merger, out)}};
+    if (o.user != kNoUser) j["user"] = o.user;
+    std::printf("%s\n", j.dump().c_str());
+    return 0;
+  }
+  std::printf("%zu merged candidates from %zu source(s) for %s (%.3f ms)\n", out.size(), specs.size(),
+              o.user != kNoUser ? ("user " + std::to_string(o.user)).c_str() : o.items.c_str(), s * 1000.0);
+  for (size_t i = 0; i < out.size(); ++i) {
+    std::printf("  %3zu  %-20llu  via %-10s", i + 1, (unsigned long long)out[i].item,
+                merger->label(out[i].placed_by).c_str());
+    for (const auto& p : out[i].provenance)
+      std::printf("  %s#%u(%.4g)", merger->label(p.input).c_str(), p.rank, p.score);
+    std::printf("\n");
+  }
+  return 0;
+}
+
 Action setup_query(CLI::App* app, GlobalOptions& global) {
   struct Opts {
     std::string graph, cooc, items, weights, early;
     PixieOptions pixie;
     size_t k = 20;
     uint32_t random_queries = 0;
+    std::vector<std::string> sources;
+    std::string train, segments, segment_column, segment;
+    uint64_t user = kNoUser;
   };
   auto o = std::make_shared<Opts>();
   app->add_option("--graph", o->graph, "Graph file: Pixie random walk with restart");
@@ -265,9 +340,18 @@ Action setup_query(CLI::App* app, GlobalOptions& global) {
   app->add_option("--random-queries", o->random_queries,
                   "Benchmark: N single-item queries from random items; reports p50/p99 latency and steps/s")
       ->capture_default_str();
+  app->add_option("--source", o->sources,
+                  "Source spec (repeatable; several are merged with their quota=N): pixie:G.graph[,steps=N,alpha=A] | "
+                  "cooc:C.cooc | embed:E.embed[,ann=A.ann] | popular (candidate_sources.h)");
+  app->add_option("--user", o->user, "With --source: query with this user's training items from --train");
+  app->add_option("--train", o->train, "Interactions CSV: the --user histories and the popular source");
+  app->add_option("--segments", o->segments, "With --source: item segment CSV 'item,value' (header allowed)");
+  app->add_option("--segment-column", o->segment_column, "Named value column of a headed --segments file");
+  app->add_option("--segment", o->segment, "Keep only items whose segment value is this");
   return [o, &global] {
     const RunContext ctx = global.context();
-    RECO_CHECK(o->graph.empty() != o->cooc.empty()) << "give exactly one of --graph and --cooc";
+    if (!o->sources.empty()) return query_sources(*o, global);
+    RECO_CHECK(o->graph.empty() != o->cooc.empty()) << "give exactly one of --graph and --cooc (or --source)";
     RECO_CHECK(o->random_queries > 0 || !o->items.empty()) << "give --items (or --random-queries N)";
     if (!o->early.empty()) {
       const auto v = parse_ids(o->early);
