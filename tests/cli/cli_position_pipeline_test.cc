@@ -71,6 +71,10 @@ TEST_F(PositionPipeline, SamplesCarryLabelsPositionsTruthAndDownsampling) {
                              "\"true_p_click\"", "\"mb_score\"", "\"match_query_category\"", "\"save\""})
     EXPECT_NE(text.find(column), std::string::npos) << column;
   EXPECT_NE(text.find("\"per_label\""), std::string::npos) << "downsampling recorded per label";
+  // The simulator keeps its two holdout days whole (alpha 1); the split cuts at the same UTC
+  // midnights, so only train is downsampled (a window measured back from the last event used
+  // to pull late rows of a downsampled day into validation and mark it downsampled).
+  EXPECT_EQ(j["extra"]["downsampling"]["parts"], nlohmann::json::array({"train"})) << j["extra"]["downsampling"].dump();
 }
 
 TEST_F(PositionPipeline, EachMethodTrainsAndReportsZeroedAndLoggedPositions) {

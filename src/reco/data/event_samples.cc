@@ -426,8 +426,12 @@ EventSampleReport build_event_samples(const EventSampleOptions& o, const std::st
   }
 
   // 4. Time split and downsampling record.
+  // Holdout days are whole UTC days ending at the midnight after the last event: logs are cut
+  // (and downsampled, or not) by calendar day, so a window measured back from the last event
+  // would pull a slice of the previous day into the holdout and mark that part downsampled.
   const int64_t last = *std::max_element(timestamp.begin(), timestamp.end());
-  const double test_from = static_cast<double>(last) - o.test_days * 86400.0;
+  const double day_end = (std::floor(static_cast<double>(last) / 86400.0) + 1.0) * 86400.0;
+  const double test_from = day_end - o.test_days * 86400.0;
   const double validation_from = test_from - o.validation_days * 86400.0;
   std::vector<uint8_t> split(n);
   bool downsampled_part[3] = {false, false, false};
@@ -435,7 +439,7 @@ EventSampleReport build_event_samples(const EventSampleOptions& o, const std::st
   double row_alpha = 1.0;
   for (size_t r = 0; r < n; ++r) {
     const double ts = static_cast<double>(timestamp[r]);
-    const uint8_t part = ts > test_from ? 2 : ts > validation_from ? 1 : 0;
+    const uint8_t part = ts >= test_from ? 2 : ts >= validation_from ? 1 : 0;
     split[r] = part;
     (part == 0 ? report.train : part == 1 ? report.validation : report.test)++;
     if (alpha[r] < 1.0f) {

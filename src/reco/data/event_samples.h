@@ -25,9 +25,9 @@
 // random_slice (dense 0/1, unnormalized: 1 on rows whose policy is `random_policy`, the
 // unbiased slice), sample_weight (weight role), the engagement labels (f32 0/1), then the joins.
 //
-// Split by time: rows in the last `test_days` days of the log (by timestamp) are test, the
-// `validation_days` before them validation, the rest train. Negative downsampling recorded in
-// the log (alpha < 1 on rows) is written to meta.extra.downsampling with a per-label effective
+// Split by time in whole UTC days ending at the midnight after the last event: rows in the
+// last `test_days` days are test, the `validation_days` before them validation, the rest
+// train. Negative downsampling recorded in the log (alpha < 1 on rows) is written to meta.extra.downsampling with a per-label effective
 // alpha (kept negatives / sample-weighted negatives) and the parts that contain such rows, so
 // calibrate/downsampling.h corrects each head.
 #pragma once
