@@ -24,6 +24,10 @@ void PairCounters::add(const PairCounters& other) {
 
 double coec(double engaged, double expected) { return expected > 0 ? engaged / expected : 0.0; }
 
+double smoothed_coec(double engaged, double expected, double smoothing) {
+  return (engaged + smoothing) / (expected + smoothing);
+}
+
 double weighted_sum(std::span<const double> values, std::span<const double> weights) {
   double s = 0;
   for (size_t t = 0; t < weights.size() && t < values.size(); ++t) s += weights[t] * values[t];

@@ -57,6 +57,11 @@ struct PairCounters {
 /// clicks over expected clicks; 0 when nothing was expected (no impressions yet).
 double coec(double engaged, double expected);
 
+/// (c + smoothing) / (E + smoothing): COEC shrunk toward 1 by the same pseudo-count as the
+/// Memboost score. 1 for an unseen pair, so as a ranking feature "no history" reads as
+/// "as expected", not as "never engaged" (which raw COEC's 0 would claim).
+double smoothed_coec(double engaged, double expected, double smoothing);
+
 /// Σ_t weights[t] · values[t] over the first `weights.size()` types.
 double weighted_sum(std::span<const double> values, std::span<const double> weights);
 

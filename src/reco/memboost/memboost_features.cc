@@ -24,7 +24,7 @@ uint32_t MemboostFeatures::slot(const PairKey& key) {
 }
 
 FeatureRow MemboostFeatures::row_at(uint32_t slot) const {
-  FeatureRow r{PairCounters(static_cast<uint32_t>(types_)), 0.0, 0.0};
+  FeatureRow r{PairCounters(static_cast<uint32_t>(types_)), 1.0, 0.0};
   if (slot != PairIndex::kMissing) {
     const double* v = &values_[slot * (1 + 2 * types_)];
     r.counters.impressions = v[0];
@@ -33,7 +33,7 @@ FeatureRow MemboostFeatures::row_at(uint32_t slot) const {
       r.counters.expected[t] = v[1 + types_ + t];
     }
   }
-  r.coec = coec(r.counters.engaged[primary_], r.counters.expected[primary_]);
+  r.coec = smoothed_coec(r.counters.engaged[primary_], r.counters.expected[primary_], smoothing_);
   r.score = memboost_score(r.counters, weights_, smoothing_);
   return r;
 }

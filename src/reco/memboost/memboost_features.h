@@ -10,8 +10,9 @@
 // CSV columns (P = the primary type: "click" when the log has it, else its first type):
 //   mb_impressions, mb_expected_<P>, mb_<P>, mb_coec_<P>, mb_score,
 //   then for every other type t: mb_<t>, mb_expected_<t>
-// mb_score = memboost_score over all types with the given weights and smoothing; mb_coec = c/E
-// (0 before any impression). Row i of the CSV belongs to row i of the log.
+// mb_score = memboost_score over all types with the given weights and smoothing; mb_coec =
+// (c + smoothing) / (E + smoothing), the COEC shrunk toward 1 (1 before any impression, so a
+// cold pair does not look like one that was never engaged; raw c and E are columns too). Row i of the CSV belongs to row i of the log.
 //
 // Data layout: a PairIndex (PairKey -> dense slot) and one flat array of doubles, stride 1 + 2·types:
 // [impressions, engaged_0..T-1, expected_0..T-1] per slot; ~(40..80 + 8·(1+2T)) bytes per pair.
@@ -30,7 +31,7 @@ namespace reco::memboost {
 
 struct FeatureRow {
   PairCounters counters;  ///< the pair's counts so far (all zero for a first impression)
-  double coec = 0;        ///< COEC of the primary type
+  double coec = 1;        ///< smoothed COEC of the primary type (1 for an unseen pair)
   double score = 0;       ///< combined Memboost score (0 for an unseen pair)
 };
 

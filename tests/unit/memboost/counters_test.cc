@@ -13,6 +13,9 @@ TEST(Coec, RatioOfEngagedToExpected) {
   EXPECT_DOUBLE_EQ(coec(3, 1.5), 2.0);
   EXPECT_DOUBLE_EQ(coec(1, 4), 0.25);
   EXPECT_DOUBLE_EQ(coec(0, 0), 0.0);  // nothing expected yet
+  EXPECT_DOUBLE_EQ(smoothed_coec(0, 0, 5), 1.0);    // unseen pair: neutral
+  EXPECT_DOUBLE_EQ(smoothed_coec(3, 1, 5), 8.0 / 6.0);
+  EXPECT_DOUBLE_EQ(smoothed_coec(0, 20, 5), 0.2);
 }
 
 TEST(MemboostScore, HandComputedSmoothedLogRatio) {

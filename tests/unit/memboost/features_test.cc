@@ -54,12 +54,13 @@ TEST(MemboostFeatures, PointInTimeCountsFromEarlierRequestsOnly) {
     EXPECT_NEAR(std::stod(row[0]), want.impressions, 1e-5 * (1 + want.impressions)) << "row " << i;
     EXPECT_NEAR(std::stod(row[1]), want.expected[0], 1e-5 * (1 + want.expected[0])) << "row " << i;
     EXPECT_NEAR(std::stod(row[2]), want.engaged[0], 1e-5 * (1 + want.engaged[0])) << "row " << i;
-    EXPECT_NEAR(std::stod(row[3]), coec(want.engaged[0], want.expected[0]), 1e-5 * (1 + std::stod(row[3])));
+    EXPECT_NEAR(std::stod(row[3]), smoothed_coec(want.engaged[0], want.expected[0], 5.0), 1e-5 * (1 + std::stod(row[3])));
     EXPECT_NEAR(std::stod(row[4]), memboost_score(want, w, 5.0), 1e-5);
     EXPECT_NEAR(std::stod(row[5]), want.engaged[1], 1e-5 * (1 + want.engaged[1]));
     if (it == done.end()) {
       ++zero_first;
       EXPECT_EQ(row[0], "0");
+      EXPECT_EQ(row[3], "1");  // smoothed COEC of an unseen pair is neutral
       EXPECT_EQ(row[4], "0");
     } else {
       ++with_history;
