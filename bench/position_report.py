@@ -86,31 +86,34 @@ def debiasing(work):
 
 
 def calibration(work):
-    print("## 2. Calibration of the none model (test split = holdout days, not downsampled)\n")
-    print("| seed | head | eval calib. ratio | eval Brier (labels) | Σp/Σtrue_p | Brier vs true p | Brier of true p (labels) |")
-    print("|---|---|---|---|---|---|---|")
+    print("## 2. Calibration on the test day (holdout, not downsampled)\n")
+    print("none = α correction only; platt = α correction, then Platt scaling fitted on the validation day.\n")
+    print("| seed | model | head | eval calib. ratio | eval Brier (labels) | Σp/Σtrue_p | Brier vs true p | Brier of true p (labels) |")
+    print("|---|---|---|---|---|---|---|---|")
     for s, d in seeds(work):
-        ev = load(os.path.join(d, "none.eval.json"))
-        by = {h["head"]: h for h in ev["heads"]}
         ds = reco_dataset.open_dataset(os.path.join(d, "s.dataset"))
-        split = ds.split()
-        test = np.nonzero(split == 2)[0]
-        pred = {h: [] for h in HEADS}
-        rows = []
-        with open(os.path.join(d, "none.pred.csv")) as f:
-            for r in csv.DictReader(f):
-                rows.append(int(r["row"]))
-                for h in HEADS:
-                    pred[h].append(float(r[h]))
-        rows = np.asarray(rows)
-        assert np.array_equal(np.sort(rows), test), "predict rows are not the test split"
-        for h in HEADS:
-            p = np.asarray(pred[h], dtype=np.float64)
-            tp = ds.f32(f"true_p_{h}")[rows].astype(np.float64)
-            y = ds.f32(h)[rows].astype(np.float64)
-            e = by.get(h, {})
-            print(f"| {s} | {h} | {fmt(e.get('calibration_ratio'))} | {fmt(e.get('brier'), 5)} | "
-                  f"{p.sum() / tp.sum():.4f} | {np.mean((p - tp) ** 2):.6f} | {np.mean((tp - y) ** 2):.5f} |")
+        test = np.nonzero(ds.split() == 2)[0]
+        for model in ["none", "platt"]:
+            if not os.path.exists(os.path.join(d, f"{model}.pred.csv")):
+                continue
+            ev = load(os.path.join(d, f"{model}.eval.json"))
+            by = {h["head"]: h for h in ev["heads"]}
+            pred = {h: [] for h in HEADS}
+            rows = []
+            with open(os.path.join(d, f"{model}.pred.csv")) as f:
+                for r in csv.DictReader(f):
+                    rows.append(int(r["row"]))
+                    for h in HEADS:
+                        pred[h].append(float(r[h]))
+            rows = np.asarray(rows)
+            assert np.array_equal(np.sort(rows), test), "predict rows are not the test split"
+            for h in HEADS:
+                p = np.asarray(pred[h], dtype=np.float64)
+                tp = ds.f32(f"true_p_{h}")[rows].astype(np.float64)
+                y = ds.f32(h)[rows].astype(np.float64)
+                e = by.get(h, {})
+                print(f"| {s} | {model} | {h} | {fmt(e.get('calibration_ratio'))} | {fmt(e.get('brier'), 5)} | "
+                      f"{p.sum() / tp.sum():.4f} | {np.mean((p - tp) ** 2):.6f} | {np.mean((tp - y) ** 2):.5f} |")
     print()
 
 

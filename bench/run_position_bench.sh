@@ -52,8 +52,12 @@ for S in $SEEDS; do
   config ipw 'method = "ipw"' 'slice = "random_slice"';     model ipw "$S"
   config mb;                                                model mb "$S"
   log "seed $S: trained none/feature/tower/ipw/mb"
-  "$R" -q --threads "$THREADS" eval --model none.model --data s.dataset --json > none.eval.json
-  "$R" -q --threads "$THREADS" predict --model none.model --data s.dataset --split test --out none.pred.csv
+  config platt; printf '\n[calibration]\nmethod = "platt"\n' >> platt.toml
+  "$R" -q --threads "$THREADS" --seed "$S" train --config platt.toml --out platt.model > platt.train.log 2>&1
+  for m in none platt; do
+    "$R" -q --threads "$THREADS" eval --model $m.model --data s.dataset --json > $m.eval.json
+    "$R" -q --threads "$THREADS" predict --model $m.model --data s.dataset --split test --out $m.pred.csv
+  done
   for S2 in $SWEEP_SEEDS; do
     [ "$S2" = "$S" ] || continue
     for dp in 0 0.05 0.3 0.5; do
