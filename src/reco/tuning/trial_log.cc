@@ -141,6 +141,22 @@ TrialLog::TrialLog(const std::string& path, const nlohmann::json& header) : path
   }
 }
 
+nlohmann::json TrialLog::read_header(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  RECO_CHECK_CODE(in, ErrorCode::kNotFound) << path << ": no trial log (start one with reco tune propose)";
+  std::string line;
+  std::getline(in, line);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::exception&) {
+    RECO_THROW(ErrorCode::kCorrupt) << path << ":1: not a reco tune log";
+  }
+  RECO_CHECK_CODE(j.contains("reco_tune_log") && j.contains("header"), ErrorCode::kCorrupt)
+      << path << ":1: not a reco tune log (missing \"reco_tune_log\")";
+  return j["header"];
+}
+
 TrialLog::~TrialLog() {
   if (fd_ >= 0) ::close(fd_);
 }

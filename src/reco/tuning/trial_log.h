@@ -37,6 +37,8 @@ class TrialLog {
  public:
   /// Opens (creating if absent) the log at path. An existing log must carry the same header.
   TrialLog(const std::string& path, const nlohmann::json& header);
+  /// The header of an existing log (kNotFound when absent, kCorrupt when not a tune log).
+  static nlohmann::json read_header(const std::string& path);
   ~TrialLog();
   TrialLog(const TrialLog&) = delete;
   TrialLog& operator=(const TrialLog&) = delete;
