@@ -179,9 +179,4 @@ Action setup_candidates_eval(CLI::App* app, GlobalOptions& global) {
   };
 }
 
-// Placeholder kept until cmd_candidates_ann.cc (its owner's) is committed.
-Action setup_candidates_build_ann(CLI::App*, GlobalOptions&) {
-  return []() -> int { RECO_THROW(ErrorCode::kUnsupported) << "reco candidates build ann: not built yet"; };
-}
-
 }  // namespace reco::cli
