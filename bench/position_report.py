@@ -139,34 +139,38 @@ def coec(work):
         truth[i] = sum(p["impressions"][i] * exam[p["name"]][i + 1] for p in plats) / imps[i]
     truth_n = truth / truth[0]
     ok = imps >= 10000
-    print(f"## 3. COEC: random-slice priors vs true examination ({sim['config'].get('impressions')} impressions, "
-          f"seed {sim['config'].get('seed', '?')})\n")
-    print(f"Random-slice weighted impressions per position: min {imps.min():.0f}, max {imps.max():.0f}; "
-          f"positions with ≥ 10k: {int(ok.sum())}/{npos}.\n")
-    print("| head | max rel. error (pooled, positions ≥10k) | at position | mean abs rel. error | within 5%? |")
-    print("|---|---|---|---|---|")
-    for h in HEADS:
-        pr = np.asarray(pri["pooled_prior"][h])
-        est = pr / pr[0]
-        err = np.abs(est / truth_n - 1.0)
-        if ok.any():
-            e = np.where(ok, err, -1)
-            i = int(np.argmax(e))
-            print(f"| {h} | {err[i]:.3f} | {i + 1} | {err[ok].mean():.3f} | {'yes' if err[i] <= 0.05 else 'no'} |")
-        else:
-            print(f"| {h} | n/a (no position ≥10k) | | {err.mean():.3f} | |")
-    # engaged-any pooled over heads, per platform, as extra rows
-    print("\nPer platform (closeup, all positions; per-platform counts are below 10k each):\n")
-    print("| platform | impressions/pos (min) | max rel. error | mean abs rel. error |")
-    print("|---|---|---|---|")
+    print(f"## 3. COEC: random-policy priors vs true examination ({sim['config'].get('impressions')} impressions, "
+          f"random_fraction {sim['config'].get('policy.random_fraction', '?')})\n")
+    print("Bar: per platform and engagement type, prior(p)/prior(1) within 5% of examination(p)/examination(1) at "
+          "every position with ≥ 10k weighted impressions.\n")
+    print("| platform | impressions/pos (min) | positions ≥10k | " + " | ".join(f"{h} max rel. err (pos)" for h in HEADS)
+          + " |")
+    print("|---|---|---|" + "---|" * len(HEADS))
     for p in plats:
         im = np.asarray(p["impressions"], dtype=float)
-        en = np.asarray(p["engaged"]["closeup"], dtype=float)
-        rate = en / np.maximum(im, 1)
-        est = rate / rate[0]
+        okp = im >= 10000
         t = np.array([exam[p["name"]][i + 1] for i in range(npos)])
-        err = np.abs(est / (t / t[0]) - 1)
-        print(f"| {p['name']} | {im.min():.0f} | {err.max():.3f} | {err.mean():.3f} |")
+        cells = []
+        for h in HEADS:
+            en = np.asarray(p["engaged"][h], dtype=float)
+            rate = en / np.maximum(im, 1)
+            err = np.abs((rate / rate[0]) / (t / t[0]) - 1)
+            if okp.any():
+                e = np.where(okp, err, -1)
+                i = int(np.argmax(e))
+                cells.append(f"{err[i]:.3f} ({i + 1}){' ✓' if err[i] <= 0.05 else ''}")
+            else:
+                cells.append("n/a")
+        print(f"| {p['name']} | {im.min():.0f} | {int(okp.sum())}/{npos} | " + " | ".join(cells) + " |")
+    print("\nPooled over platforms (truth = examination weighted by each platform's impressions per position):\n")
+    print("| head | max rel. error (positions ≥10k) | at position | mean abs rel. error |")
+    print("|---|---|---|---|")
+    for h in HEADS:
+        pr = np.asarray(pri["pooled_prior"][h])
+        err = np.abs((pr / pr[0]) / truth_n - 1.0)
+        e = np.where(ok, err, -1)
+        i = int(np.argmax(e))
+        print(f"| {h} | {err[i]:.3f} | {i + 1} | {err[ok].mean() if ok.any() else float('nan'):.3f} |")
     print()
 
 
@@ -194,7 +198,8 @@ def group_ndcg(ranked_csv, relevance, hot, k=10):
 def memboost(work):
     print("## 4. Memboost as features: NDCG@10 vs true relevance (test), by Memboost history of the list\n")
     print("hot = row had mb_impressions > 0 (point-in-time); list buckets by the share of hot rows.\n")
-    print("| seed | bucket | lists | none | +mb features | Δ |")
+    print("Δ ± paired standard error over the lists of the bucket (sd of per-list differences / √lists).\n")
+    print("| seed | bucket | lists | none | +mb features | Δ ± se |")
     print("|---|---|---|---|---|---|")
     for s, d in seeds(work):
         if not os.path.exists(os.path.join(d, "mb.ranked.csv")):
@@ -216,9 +221,10 @@ def memboost(work):
             if not gs:
                 print(f"| {s} | {name} | 0 | | | |")
                 continue
-            na = float(np.mean([a[g][0] for g in gs]))
-            nb = float(np.mean([b[g][0] for g in gs]))
-            print(f"| {s} | {name} | {len(gs)} | {na:.4f} | {nb:.4f} | {nb - na:+.4f} |")
+            va = np.array([a[g][0] for g in gs])
+            vb = np.array([b[g][0] for g in gs])
+            se = float(np.std(vb - va, ddof=1) / np.sqrt(len(gs))) if len(gs) > 1 else float("nan")
+            print(f"| {s} | {name} | {len(gs)} | {va.mean():.4f} | {vb.mean():.4f} | {vb.mean() - va.mean():+.4f} ± {se:.4f} |")
     print()
 
 

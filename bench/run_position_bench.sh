@@ -68,11 +68,12 @@ for S in $SEEDS; do
   for f in feature tower ipw feature_d*; do rm -f "$f.ranked.csv"; done
 done
 
-# COEC bar: random-policy priors on a larger log vs the true examination curve.
+# COEC bar: priors of an all-random log (bench/sim/all_random.toml: no model effect) vs the true examination curve.
 D="$WORK/coec"; mkdir -p "$D"; cd "$D"
 S1="${SEEDS%% *}"
 log "coec: simulate $COEC_IMPRESSIONS"
-"$R" -q --seed "$S1" simulate -o sim --impressions "$COEC_IMPRESSIONS" --downsample 0.25 > simulate.log 2>&1
+"$R" -q --seed "$S1" simulate --config "$ROOT/bench/sim/all_random.toml" -o sim --impressions "$COEC_IMPRESSIONS" \
+  --downsample 0.25 > simulate.log 2>&1
 "$R" -q memboost priors --events sim/events.csv --policy random -o priors_random.json > priors.log 2>&1
 rm -f sim/events.csv sim/truth.csv
 log "coec done"
