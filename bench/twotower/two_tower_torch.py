@@ -81,6 +81,8 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument('--train', required=True)
     p.add_argument('--out', required=True)
+    p.add_argument('--out-text', default='', help='also write PREFIX.items.txt / PREFIX.users.txt '
+                   '(word2vec text layout) for `reco candidates build import`, so reco scores both sides')
     p.add_argument('--dim', type=int, default=64)
     p.add_argument('--embed-dim', type=int, default=64)
     p.add_argument('--hidden', type=int, default=128)
@@ -161,6 +163,12 @@ def main():
         else:
             uv = model.user(urows, None, None).numpy()
     np.savez(a.out, item_ids=items_raw, item_vectors=iv, user_ids=users_raw, user_vectors=uv)
+    if a.out_text:
+        for suffix, ids, vecs in [('items', items_raw, iv), ('users', users_raw, uv)]:
+            with open(f'{a.out_text}.{suffix}.txt', 'w') as f:
+                f.write(f'{len(ids)} {vecs.shape[1]}\n')
+                for i, v in zip(ids, vecs):
+                    f.write(str(int(i)) + ' ' + ' '.join(repr(float(x)) for x in v) + '\n')
     print(json.dumps({'samples': n * a.epochs, 'seconds': seconds, 'samples_per_second': n * a.epochs / seconds,
                       'epoch_loss': epoch_loss, 'threads': a.threads, 'torch': torch.__version__}))
 
