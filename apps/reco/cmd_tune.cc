@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -41,6 +42,7 @@ struct UtilityArgs {
   std::vector<std::string> constraints, bounds;
   size_t trials = 30, batch = 1, initial = 0;
   double weight_sum = 1.0;
+  bool baseline_trial = true;
 };
 
 std::string fmt_weights(const std::vector<std::string>& heads, const std::vector<double>& w) {
@@ -69,6 +71,23 @@ std::string request_column(const Dataset& ds, const std::string& given) {
   RECO_THROW(ErrorCode::kInvalidArgument) << ds.path() << ": no query_id or user_id column to group requests by; pass --group";
 }
 
+// The unit-cube point whose normalized weights equal `baseline`, if some positive multiple of
+// it lies inside the box of per-head bounds.
+std::optional<std::vector<double>> baseline_unit(const tuning::SearchSpace& space, const std::vector<double>& baseline) {
+  double scale = INFINITY;
+  for (size_t t = 0; t < baseline.size(); ++t)
+    if (baseline[t] > 0) scale = std::min(scale, space.params()[t].upper / baseline[t]);
+  if (!std::isfinite(scale) || scale <= 0) return std::nullopt;
+  std::vector<double> x(baseline.size());
+  for (size_t t = 0; t < x.size(); ++t) {
+    x[t] = std::min(baseline[t] * scale, space.params()[t].upper);
+    if (x[t] < space.params()[t].lower) return std::nullopt;
+  }
+  auto u = space.to_unit(x);
+  for (auto& v : u) v = std::clamp(v, 0.0, 1.0);
+  return u;
+}
+
 Action setup_utility(CLI::App* sub, GlobalOptions& global) {
   auto a = std::make_shared<UtilityArgs>();
   sub->add_option("--model", a->model, "Multi-task model written by reco train")->required();
@@ -87,6 +106,9 @@ Action setup_utility(CLI::App* sub, GlobalOptions& global) {
   sub->add_option("--initial", a->initial, "Sobol initial design size (0: max(5, 2 x heads))")->capture_default_str();
   sub->add_option("--method", a->method, "bo | random (uniform random search, for comparison)")->capture_default_str();
   sub->add_option("--log", a->log, "Trial log (JSON lines, resumed when it exists)")->required();
+  sub->add_option("--baseline-trial", a->baseline_trial,
+                  "Evaluate the baseline weights as trial 0 (the status-quo arm) when they lie in the bounds")
+      ->capture_default_str();
   sub->add_option("--write-model", a->write_model, "Write the model with the best feasible weights to this file");
   return [a, &global]() -> int {
     RECO_CHECK(a->method == "bo" || a->method == "random") << "--method must be bo or random, got '" << a->method << "'";
@@ -155,7 +177,7 @@ Action setup_utility(CLI::App* sub, GlobalOptions& global) {
     const nlohmann::json header = {{"mode", "utility"},   {"model", a->model},         {"data", a->data},
                                    {"split", split},      {"objective", objective.text}, {"constraints", cons_json},
                                    {"space", space.to_json()}, {"weight_sum", a->weight_sum}, {"seed", global.seed},
-                                   {"method", a->method}};
+                                   {"method", a->method}, {"baseline_trial", a->baseline_trial}};
     TrialLog log(a->log, header);
     tuning::BayesOptions bo_opt;
     bo_opt.seed = global.seed;
@@ -195,6 +217,23 @@ Action setup_utility(CLI::App* sub, GlobalOptions& global) {
     // evaluation is deterministic).
     for (const auto& t : std::vector<Trial>(log.trials()))
       if (t.status == TrialStatus::kPending) evaluate(t);
+    // The status-quo arm first (as Ax does): the baseline is feasible for every relative
+    // constraint with C <= 1, so the search starts from a feasible point and never returns
+    // weights worse than the baseline. Scale-invariance lets any positive multiple stand for
+    // it: the largest one inside the upper bounds, kept only if it also respects the lower ones.
+    if (a->baseline_trial && log.trials().empty()) {
+      const auto unit = baseline_unit(space, baseline);
+      if (unit) {
+        Trial t;
+        t.id = log.next_id();
+        t.unit = *unit;
+        t.params = tuning::normalize_weights(space.from_unit(*unit), a->weight_sum);
+        log.append(t);
+        evaluate(t);
+      } else if (!global.quiet && !global.json) {
+        std::printf("  (baseline weights are outside --bounds: no baseline trial)\n");
+      }
+    }
     while (true) {
       const auto done = observations(log, nullptr);
       if (done.size() >= a->trials) break;
