@@ -11,8 +11,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
+#include <sstream>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -414,6 +421,219 @@ Action setup_observe(CLI::App* sub, GlobalOptions& global) {
     return 0;
   };
 }
+
+// --- hyperparameters of reco train ------------------------------------------------------
+
+struct TrainArgs {
+  std::string config, space, objective, log, work_dir, write_config;
+  size_t trials = 20, batch = 1, initial = 0;
+  bool minimize = false;
+};
+
+// Sets a dotted key ("optimizer.lr") of a TOML table, creating the tables on the way. Integer
+// parameters are written as TOML integers (the config reader wants them for dims, epochs...).
+void set_dotted(toml::table& root, const std::string& key, double value, bool integer) {
+  toml::table* t = &root;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = key.find('.', start);
+    const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    RECO_CHECK(!part.empty()) << "space parameter '" << key << "': empty part in the dotted config key";
+    if (dot == std::string::npos) {
+      if (integer)
+        t->insert_or_assign(part, static_cast<int64_t>(std::llround(value)));
+      else
+        t->insert_or_assign(part, value);
+      return;
+    }
+    toml::node* n = t->get(part);
+    if (!n) n = &t->insert_or_assign(part, toml::table{}).first->second;
+    RECO_CHECK(n->is_table()) << "space parameter '" << key << "': '" << part << "' is not a table in the config";
+    t = n->as_table();
+    start = dot + 1;
+  }
+}
+
+// A relative path of the base config made absolute (trial configs live in another directory).
+void absolutize(toml::table& root, const char* table, const char* key, const std::filesystem::path& base_dir) {
+  toml::table* t = root[table].as_table();
+  if (!t) return;
+  auto v = (*t)[key].value<std::string>();
+  if (!v || v->empty() || std::filesystem::path(*v).is_absolute()) return;
+  t->insert_or_assign(key, (base_dir / *v).lexically_normal().string());
+}
+
+// Runs `reco train` on one config in a child process (a crashing trial fails alone); stdout (the
+// --json report) and stderr go to files. Returns the exit status (-1 when it did not exit).
+int run_train(const GlobalOptions& global, const std::string& config, const std::string& out_json,
+              const std::string& err_log) {
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  RECO_CHECK_CODE(n > 0, ErrorCode::kIo) << "reco tune train: cannot find the reco binary (/proc/self/exe)";
+  self[n] = 0;
+  const std::string threads = std::to_string(global.threads), seed = std::to_string(global.seed);
+  std::vector<std::string> args = {self, "-q", "--json", "--threads", threads, "--seed", seed, "train", "--config", config};
+  const pid_t pid = ::fork();
+  RECO_CHECK_CODE(pid >= 0, ErrorCode::kIo) << "reco tune train: fork failed";
+  if (pid == 0) {
+    const int out = ::open(out_json.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = ::open(err_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0 || err < 0) ::_exit(127);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(self, argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// The validation metrics of the best epoch of a `reco train --json` report.
+nlohmann::json best_epoch_metrics(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const auto j = nlohmann::json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.contains("epochs") || !j["epochs"].is_array() || j["epochs"].empty())
+    return nlohmann::json::object();
+  const auto& epochs = j["epochs"];
+  const int64_t best = j.value("best_epoch", static_cast<int64_t>(epochs.size()));
+  for (const auto& e : epochs)
+    if (e.value("epoch", int64_t{-1}) == best && e.contains("metrics")) return e["metrics"];
+  return epochs.back().value("metrics", nlohmann::json::object());
+}
+
+Action setup_tune_train(CLI::App* sub, GlobalOptions& global) {
+  auto a = std::make_shared<TrainArgs>();
+  sub->add_option("--config", a->config, "Base training config (TOML) of reco train")->required();
+  sub->add_option("--space", a->space, "space.toml: [[param]] name = dotted config key (e.g. optimizer.lr), lower, "
+                                       "upper, scale; [[constraint]] name = metric, min")
+      ->required();
+  sub->add_option("--objective", a->objective, "Validation metric of the best epoch, e.g. auc or buy/auc")->required();
+  sub->add_flag("--minimize", a->minimize, "Minimize the objective (e.g. logloss)");
+  sub->add_option("--trials", a->trials, "Total trials (a resumed log counts its finished ones)")->capture_default_str();
+  sub->add_option("--batch", a->batch, "Trials proposed together (kriging-believer batch)")->capture_default_str();
+  sub->add_option("--initial", a->initial, "Sobol initial design size (0: max(5, 2 x dims))")->capture_default_str();
+  sub->add_option("--log", a->log, "Trial log (JSON lines, resumed when it exists)")->required();
+  sub->add_option("--work-dir", a->work_dir, "Trial configs, models and reports (default: <log>.d)");
+  sub->add_option("--write-config", a->write_config, "Write the best trial's config to this file");
+  return [a, &global]() -> int {
+    namespace fs = std::filesystem;
+    const tuning::SearchSpace space = tuning::SearchSpace::from_toml(a->space);
+    const nlohmann::json online = online_header(a->space, global.seed);
+    const auto& cons = online["constraints"];
+    toml::table base;
+    try {
+      base = toml::parse_file(a->config);
+    } catch (const toml::parse_error& e) {
+      RECO_THROW(ErrorCode::kParse) << a->config << ":" << e.source().begin.line << ": " << e.description();
+    }
+    const fs::path base_dir = fs::absolute(a->config).parent_path();
+    absolutize(base, "data", "path", base_dir);
+    absolutize(base, "train", "checkpoint", base_dir);
+    absolutize(base, "train", "resume", base_dir);
+    const std::string dir = a->work_dir.empty() ? a->log + ".d" : a->work_dir;
+    fs::create_directories(dir);
+    const nlohmann::json header = {{"mode", "train"},          {"config", fs::absolute(a->config).string()},
+                                   {"space", space.to_json()}, {"constraints", cons},
+                                   {"objective", a->objective}, {"minimize", a->minimize},
+                                   {"seed", global.seed}};
+    TrialLog log(a->log, header);
+    tuning::BayesOptions opt;
+    opt.seed = global.seed;
+    opt.initial_points = a->initial;
+    opt.noisy = true;
+    tuning::BayesOptimizer bo(space.dims(), cons.size(), opt);
+
+    auto evaluate = [&](Trial t) {
+      toml::table cfg = base;
+      for (size_t i = 0; i < space.dims(); ++i)
+        set_dotted(cfg, space.params()[i].name, t.params[i], space.params()[i].scale == tuning::ParamScale::kInteger);
+      const std::string stem = (fs::path(dir) / fmt::format("trial{}", t.id)).string();
+      set_dotted(cfg, "output.model", 0, false);  // make sure [output] exists, then set the path
+      cfg["output"].as_table()->insert_or_assign("model", fs::absolute(stem + ".model").string());
+      {
+        std::ofstream out(stem + ".toml");
+        out << cfg << "\n";
+        RECO_CHECK_CODE(out.good(), ErrorCode::kIo) << stem << ".toml: write failed";
+      }
+      const int rc = run_train(global, stem + ".toml", stem + ".json", stem + ".log");
+      const nlohmann::json metrics = best_epoch_metrics(stem + ".json");
+      t.info = {{"config", stem + ".toml"}, {"exit", rc}, {"metrics", metrics}};
+      t.constraints.clear();
+      bool ok = rc == 0 && metrics.contains(a->objective) && metrics[a->objective].is_number();
+      if (ok) {
+        const double v = metrics[a->objective].get<double>();
+        t.value = a->minimize ? -v : v;
+        for (const auto& c : cons) {
+          const std::string name = c["name"].get<std::string>();
+          ok = ok && metrics.contains(name) && metrics[name].is_number();
+          if (ok) t.constraints.push_back(metrics[name].get<double>() - c["min"].get<double>());
+        }
+        ok = ok && std::isfinite(t.value);
+      }
+      t.status = ok ? TrialStatus::kComplete : TrialStatus::kFailed;
+      if (!ok && !global.quiet)
+        std::fprintf(stderr, "reco tune train: trial %lld failed (exit %d; metrics %s; see %s.log)\n",
+                     (long long)t.id, rc, metrics.dump().c_str(), stem.c_str());
+      log.append(t);
+      if (!global.quiet && !global.json) {
+        nlohmann::json p = nlohmann::json::object();
+        for (size_t i = 0; i < space.dims(); ++i) p[space.params()[i].name] = t.params[i];
+        std::printf("  trial %3lld  %s  %s %s\n", (long long)t.id, p.dump().c_str(), a->objective.c_str(),
+                    ok ? fmt::format("{:.5f}", a->minimize ? -t.value : t.value).c_str() : "failed");
+      }
+    };
+    for (const auto& t : std::vector<Trial>(log.trials()))
+      if (t.status == TrialStatus::kPending) evaluate(t);
+    while (true) {
+      size_t finished = 0;
+      for (const auto& t : log.trials()) finished += t.status != TrialStatus::kPending;
+      if (finished >= a->trials) break;
+      const auto done = observations(log, nullptr);
+      std::vector<Trial> batch;
+      for (auto& u : bo.propose(done, {}, std::min(a->batch, a->trials - finished))) {
+        Trial t;
+        t.id = log.next_id();
+        t.unit = u;
+        t.params = space.from_unit(u);
+        log.append(t);
+        batch.push_back(t);
+      }
+      for (auto& t : batch) evaluate(t);
+    }
+
+    std::vector<Trial> complete;
+    for (const auto& t : log.trials())
+      if (t.status == TrialStatus::kComplete) complete.push_back(t);
+    const auto best = tuning::BayesOptimizer::best_feasible(observations(log, nullptr));
+    nlohmann::json out = {{"log", a->log}, {"trials", log.trials().size()}, {"objective", a->objective},
+                          {"minimize", a->minimize}};
+    if (best) {
+      const Trial& t = complete[*best];
+      nlohmann::json p = nlohmann::json::object();
+      for (size_t i = 0; i < space.dims(); ++i) p[space.params()[i].name] = t.params[i];
+      out["best"] = {{"trial", t.id}, {"params", p}, {"metrics", t.info["metrics"]}, {"config", t.info["config"]}};
+      if (!a->write_config.empty()) {
+        fs::copy_file(t.info["config"].get<std::string>(), a->write_config, fs::copy_options::overwrite_existing);
+        out["written"] = a->write_config;
+      }
+      if (!global.json && !global.quiet)
+        std::printf("best: trial %lld  %s  %s = %.5f\n", (long long)t.id, p.dump().c_str(), a->objective.c_str(),
+                    a->minimize ? -t.value : t.value);
+    } else {
+      out["best"] = nullptr;
+      if (!global.json && !global.quiet) std::printf("no feasible finished trial among %zu\n", complete.size());
+    }
+    if (global.json) std::printf("%s\n", out.dump(2).c_str());
+    return best ? 0 : 1;
+  };
+}
 }  // namespace
 
 Action setup_tune(CLI::App& sub, GlobalOptions& global) {
@@ -424,6 +644,7 @@ Action setup_tune(CLI::App& sub, GlobalOptions& global) {
     table->emplace_back(app, setup(app, global));
   };
   add("utility", "Tune a multi-task model's utility weights offline under metric constraints", setup_utility);
+  add("train", "Tune reco train hyperparameters (config keys) on a validation metric", setup_tune_train);
   add("propose", "Propose the next arms of a search space (online A/B loop)", setup_propose);
   add("observe", "Record the measured result of a proposed arm", setup_observe);
   return [table]() -> int {

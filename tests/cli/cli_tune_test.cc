@@ -97,6 +97,10 @@ std::vector<std::string> lines_of(const std::string& text) {
   return out;
 }
 
+std::string fmt_int(const std::string& prefix, double v) {
+  return prefix + std::to_string(static_cast<long long>(std::llround(v))) + "\n";
+}
+
 class CliTune : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -308,6 +312,60 @@ TEST_F(CliTune, BadInputGivesAOneLineErrorNamingTheField) {
   auto [c7, o7] = tune("c.jsonl", "-q --trials 4");
   EXPECT_NE(c7, 0);
   EXPECT_NE(o7.find("c.jsonl:3"), std::string::npos) << o7;
+}
+
+TEST_F(CliTune, TrainTunerRunsTrialsFromConfigKeysAndResumes) {
+  write_file(file("hp.toml"), R"([[param]]
+name = "optimizer.lr"
+lower = 0.001
+upper = 0.05
+scale = "log"
+[[param]]
+name = "model.embedding_dim"
+lower = 2
+upper = 8
+scale = "int"
+)");
+  const std::string cmd = "--threads 1 --seed 3 tune train --config " + file("mt.toml") + " --space " + file("hp.toml") +
+                          " --objective buy/auc --log " + file("hp.jsonl") + " --work-dir " + file("hp") +
+                          " --json --write-config " + file("best.toml");
+  auto [c1, o1] = run_command(reco(cmd + " --trials 4"));
+  ASSERT_EQ(c1, 0) << o1;
+  const auto j = nlohmann::json::parse(o1);
+  ASSERT_FALSE(j["best"].is_null()) << o1;
+  // Each trial's config carries its own values (dims as integers); the best is the trial with
+  // the largest validation buy/auc in its own train report.
+  double best_auc = -1;
+  for (int id = 0; id < 4; ++id) {
+    const std::string cfg = read_file(file("hp/trial" + std::to_string(id) + ".toml"));
+    const auto report = nlohmann::json::parse(read_file(file("hp/trial" + std::to_string(id) + ".json")));
+    ASSERT_TRUE(report.contains("epochs")) << id;
+    EXPECT_NE(cfg.find("embedding_dim = "), std::string::npos) << cfg;
+    for (const auto& e : report["epochs"])
+      if (e["epoch"] == report["best_epoch"]) best_auc = std::max(best_auc, e["metrics"]["buy/auc"].get<double>());
+  }
+  EXPECT_DOUBLE_EQ(j["best"]["metrics"]["buy/auc"].get<double>(), best_auc);
+  const double lr = j["best"]["params"]["optimizer.lr"], dim = j["best"]["params"]["model.embedding_dim"];
+  EXPECT_TRUE(lr >= 0.001 && lr <= 0.05) << lr;
+  EXPECT_TRUE(dim >= 2 && dim <= 8 && dim == std::round(dim)) << dim;
+  EXPECT_NE(read_file(file("best.toml")).find(fmt_int("embedding_dim = ", dim)), std::string::npos);
+  // Resume: two more trials; the four finished ones keep their single complete record.
+  auto [c2, o2] = run_command(reco(cmd + " --trials 6"));
+  ASSERT_EQ(c2, 0) << o2;
+  std::map<int64_t, int> completes;
+  const auto lines = lines_of(read_file(file("hp.jsonl")));
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const auto r = nlohmann::json::parse(lines[i]);
+    if (r["status"] == "complete") ++completes[r["id"].get<int64_t>()];
+  }
+  ASSERT_EQ(completes.size(), 6u);
+  for (const auto& [id, n] : completes) EXPECT_EQ(n, 1) << "trial " << id;
+  // A parameter whose dotted key runs through a value: an error naming it.
+  write_file(file("hp_bad.toml"), "[[param]]\nname = \"data.path.x\"\nlower = 0\nupper = 1\n");
+  auto [c3, o3] = run_command(reco("tune train --config " + file("mt.toml") + " --space " + file("hp_bad.toml") +
+                                   " --objective auc --trials 1 --log " + file("bad.jsonl")));
+  EXPECT_NE(c3, 0);
+  EXPECT_NE(o3.find("data.path.x"), std::string::npos) << o3;
 }
 
 }  // namespace
