@@ -1,6 +1,9 @@
 #include "reco/twotower/in_batch_softmax.h"
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include "reco/core/error.h"
@@ -27,19 +30,64 @@ void in_batch_logits(nn::ConstMatrixView u_rows, nn::ConstMatrixView v, size_t r
   }
 }
 
+namespace {
+
+constexpr size_t kLanes = 16;  // independent partial max/sum accumulators, so -O3 vectorises the loops
+
+/// exp(x) for x <= 0 (logits after the row max is subtracted), relative error < 3e-7, 0 below
+/// -87 (and for -inf, the masked columns). Written branch-free in plain float/int arithmetic so
+/// the row loop vectorises; std::exp is a scalar libm call and was a quarter of a training step.
+inline float exp_nonpositive(float x) {
+  const bool underflow = !(x > -87.0f);  // also true for -inf and NaN
+  x = underflow ? -87.0f : x;
+  constexpr float kRound = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+  const float n = (x * 1.44269504088896341f + kRound) - kRound;
+  const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;  // x - n ln2, ln2 split hi + lo
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const float scale = std::bit_cast<float>((static_cast<int32_t>(n) + 127) << 23);  // 2^n, n >= -126
+  return underflow ? 0.0f : p * scale;
+}
+
+float row_max(const float* s, size_t n, float init) {
+  float lane[kLanes];
+  for (float& l : lane) l = init;
+  size_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (size_t k = 0; k < kLanes; ++k) lane[k] = s[j + k] > lane[k] ? s[j + k] : lane[k];
+  float mx = init;
+  for (float l : lane) mx = std::max(mx, l);
+  for (; j < n; ++j) mx = std::max(mx, s[j]);
+  return mx;
+}
+
+/// s[j] = exp(s[j] - mx); returns the sum (float lanes, combined in double).
+double exp_shift_sum(float* s, size_t n, float mx) {
+  for (size_t j = 0; j < n; ++j) s[j] = exp_nonpositive(s[j] - mx);
+  float lane[kLanes] = {};
+  size_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (size_t k = 0; k < kLanes; ++k) lane[k] += s[j + k];
+  double sum = 0.0;
+  for (float l : lane) sum += l;
+  for (; j < n; ++j) sum += s[j];
+  return sum;
+}
+
+}  // namespace
+
 double softmax_loss_rows(nn::MatrixView s_rows, size_t r0, std::span<const float> weights, float grad_scale) {
   double total = 0.0;
   for (size_t i = 0; i < s_rows.rows; ++i) {
     float* s = s_rows.row(i);
     const size_t diag = r0 + i;
-    float mx = s[diag];
-    for (size_t j = 0; j < s_rows.cols; ++j) mx = std::max(mx, s[j]);
-    double sum = 0.0;
-    for (size_t j = 0; j < s_rows.cols; ++j) {
-      const float e = std::exp(s[j] - mx);  // exp(-inf) = 0 for masked columns
-      s[j] = e;
-      sum += e;
-    }
+    const float mx = row_max(s, s_rows.cols, s[diag]);
+    const double sum = exp_shift_sum(s, s_rows.cols, mx);
     const float w = weights.empty() ? 1.0f : weights[diag];
     total += w * (std::log(sum) - std::log(double(s[diag])));
     const float scale = static_cast<float>(w * grad_scale / sum);
