@@ -4,7 +4,7 @@
 # Both sides are scored by the same code: the peer's vectors are imported with
 # `reco candidates build import` and every run is evaluated with `reco candidates eval`.
 #   bench/twotower/run.sh <reco binary> <data dir with train.csv,test.csv> <out dir> [repeats] [model args]
-# Model args go to both sides (e.g. --epochs 5 --temperature 0.1). Output: $OUT/runs.jsonl (one
+# THREADS="1" limits the thread counts (default "1 2"). Model args go to both sides (e.g. --epochs 5 --temperature 0.1). Output: $OUT/runs.jsonl (one
 # line per run: speed + Recall@20/@50, NDCG@50) and a median summary per (impl, threads) on stdout.
 # Peer setup (see /work/shared/docs/measuring.md): OpenBLAS as libblas.so.3, OMP_WAIT_POLICY=PASSIVE.
 set -euo pipefail
@@ -31,7 +31,7 @@ record() {  # impl threads rep speed-json embed
     'recall@20':$r20,'recall@50':$r50,'ndcg@50':$n50}))" | tee -a "$RUNS"
 }
 
-for threads in 1 2; do
+for threads in ${THREADS:-1 2}; do
   for rep in $(seq 1 "$REPEATS"); do
     j=$("$RECO" --threads "$threads" --seed "$rep" --quiet --json candidates build twotower --train "$DATA/train.csv" \
       --out "$OUT/m.twotower" --embeddings "$OUT/reco_t${threads}_r${rep}.embed" "${EXTRA[@]}" |
