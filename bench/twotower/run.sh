@@ -37,7 +37,8 @@ for threads in ${THREADS:-1 2}; do
       --out "$OUT/m.twotower" --embeddings "$OUT/reco_t${threads}_r${rep}.embed" "${EXTRA[@]}" |
       $PY -c "import json,sys; print(json.dumps(json.load(sys.stdin)['report']))")
     record reco "$threads" "$rep" "$j" "$OUT/reco_t${threads}_r${rep}.embed"
-    j=$($PY "$HERE/two_tower_torch.py" --threads "$threads" --seed "$rep" --train "$DATA/train.csv" \
+    # torch.set_num_threads does not reach OpenBLAS's own pool (2 threads on this box): pin it too.
+    j=$(OPENBLAS_NUM_THREADS=$threads $PY "$HERE/two_tower_torch.py" --threads "$threads" --seed "$rep" --train "$DATA/train.csv" \
       --out "$OUT/torch_t${threads}_r${rep}.npz" --out-text "$OUT/torch_t${threads}_r${rep}" "${EXTRA[@]}")
     "$RECO" --quiet candidates build import --text "$OUT/torch_t${threads}_r${rep}.items.txt" \
       --users-text "$OUT/torch_t${threads}_r${rep}.users.txt" --metric dot --method torch-twotower \
