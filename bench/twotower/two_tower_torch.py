@@ -117,6 +117,7 @@ def main():
 
     epoch_loss = []
     start = time.perf_counter()
+    cpu_start = time.process_time()
     for epoch in range(a.epochs):
         perm = rng.permutation(n)
         total, count = 0.0, 0
@@ -149,6 +150,7 @@ def main():
             count += B
         epoch_loss.append(total / count)
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
 
     with torch.no_grad():
         iv = model.item(torch.arange(n_items)).numpy()
@@ -170,6 +172,7 @@ def main():
                 for i, v in zip(ids, vecs):
                     f.write(str(int(i)) + ' ' + ' '.join(repr(float(x)) for x in v) + '\n')
     print(json.dumps({'samples': n * a.epochs, 'seconds': seconds, 'samples_per_second': n * a.epochs / seconds,
+                      'cpu_seconds': cpu_seconds, 'samples_per_cpu_second': n * a.epochs / cpu_seconds,
                       'epoch_loss': epoch_loss, 'threads': a.threads, 'torch': torch.__version__}))
 
 
