@@ -6,7 +6,7 @@
 //   u   ~ users, P(u) ∝ weighted degree (degree-aware: active users give more samples);
 //   i_1 ~ neighbours of u, P ∝ edge weight; i_k = two more steps item -> user -> item;
 //   for k = 1..K and each of `negatives` items j drawn uniformly from all items:
-//     the pairwise term c·1[u·(i_k - j) <= ε_k]·softplus(-u·(i_k - j)) + L2 (sgns_math.h),
+//     the pairwise term c·1[u·(i_k - j) <= ε_k]·(softplus(-u·(i_k - j)) + L2) (sgns_math.h),
 //     C(k) = 1/k (or 1 with confidence = "uniform"), ε_k = margin / k.
 // SGD: items i, j stepped per term; the user's gradient averaged over the open terms of an
 // order and applied once (as SMORe does). Learning rate decays linearly to lr·1e-4 over all

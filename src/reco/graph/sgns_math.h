@@ -10,7 +10,8 @@
 //
 // HOP-Rec pairwise term (Yang et al., RecSys 2018), one (user u, positive i, negative j) at
 // walk order k with confidence c = C(k) and margin m = ε_k, plus L2 on the three vectors:
-//   x = u·(i - j);  L = c · 1[x <= m] · softplus(-x) + λ_u/2 |u|² + λ_i/2 (|i|² + |j|²)
+//   x = u·(i - j);  L = c · 1[x <= m] · (softplus(-x) + λ_u/2 |u|² + λ_i/2 (|i|² + |j|²))
+// c weighs the L2 too, as SMORe's step lr/k does (an unweighted L2 over-regularised orders >= 2).
 // The indicator is the paper's margin gate: pairs already ranked by more than ε_k give no
 // gradient (and, as in SMORe, no weight decay either).
 #pragma once
@@ -98,7 +99,9 @@ inline double hop_loss(const float* u, const float* i, const float* j, uint32_t 
     l2u += double(u[d]) * u[d];
     l2i += double(i[d]) * i[d] + double(j[d]) * j[d];
   }
-  return h.confidence * softplus(-x) + 0.5 * h.l2_user * l2u + 0.5 * h.l2_item * l2i;
+  // C(k) weighs the whole term, L2 included: SMORe scales the step (lr / k) of the entire
+  // update, and an unweighted L2 over-regularises the higher orders.
+  return h.confidence * (softplus(-x) + 0.5 * h.l2_user * l2u + 0.5 * h.l2_item * l2i);
 }
 
 /// Gradient of hop_loss (zero when the gate is closed).
@@ -108,9 +111,9 @@ inline void hop_gradient(const float* u, const float* i, const float* j, uint32_
   const bool on = x <= h.margin;
   const float g = on ? -h.confidence * sigmoid(-x) : 0.0f;  // dL/dx
   for (uint32_t d = 0; d < dim; ++d) {
-    du[d] = on ? g * (i[d] - j[d]) + h.l2_user * u[d] : 0.0f;
-    di[d] = on ? g * u[d] + h.l2_item * i[d] : 0.0f;
-    dj[d] = on ? -g * u[d] + h.l2_item * j[d] : 0.0f;
+    du[d] = on ? g * (i[d] - j[d]) + h.confidence * h.l2_user * u[d] : 0.0f;
+    di[d] = on ? g * u[d] + h.confidence * h.l2_item * i[d] : 0.0f;
+    dj[d] = on ? -g * u[d] + h.confidence * h.l2_item * j[d] : 0.0f;
   }
 }
 
@@ -123,11 +126,12 @@ inline bool hop_step_items(const float* u, float* i, float* j, uint32_t dim, con
   if (x > h.margin) return false;
   loss += h.confidence * softplus(-double(x));
   const float g = -h.confidence * sigmoid(-x);  // dL/dx
+  const float ru = h.confidence * h.l2_user, ri = h.confidence * h.l2_item;
   for (uint32_t d = 0; d < dim; ++d) {
     const float ud = u[d];
-    du_acc[d] += g * (i[d] - j[d]) + h.l2_user * ud;
-    i[d] -= lr * (g * ud + h.l2_item * i[d]);
-    j[d] -= lr * (-g * ud + h.l2_item * j[d]);
+    du_acc[d] += g * (i[d] - j[d]) + ru * ud;
+    i[d] -= lr * (g * ud + ri * i[d]);
+    j[d] -= lr * (-g * ud + ri * j[d]);
   }
   return true;
 }
