@@ -59,15 +59,11 @@ CheckReport check_against_exact(const Embeddings& e, const HnswIndex& hnsw, size
   sw.restart();
   for (size_t q = 0; q < rep.queries; ++q) got[q] = hnsw.search({qs.data() + q * d, d}, kCheckK + 1);
   rep.hnsw_qps = double(rep.queries) / sw.elapsed_seconds();
-  size_t hit = 0, total = 0;
   for (size_t q = 0; q < rep.queries; ++q) {
-    const auto t = without_self(std::move(truth[q]), rows[q], kCheckK);
-    const auto g = without_self(std::move(got[q]), rows[q], kCheckK);
-    for (const auto& a : g)
-      for (const auto& b : t) hit += a.row == b.row;
-    total += t.size();
+    truth[q] = without_self(std::move(truth[q]), rows[q], kCheckK);
+    got[q] = without_self(std::move(got[q]), rows[q], kCheckK);
   }
-  rep.recall = total ? double(hit) / double(total) : 1.0;
+  rep.recall = neighbor_recall(got, truth);
   return rep;
 }
 

@@ -16,7 +16,6 @@
 #include <fstream>
 #include <sstream>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <string>
 
 #include "reco/core/rng.h"
@@ -40,17 +39,6 @@ std::vector<size_t> parse_list(const char* s) {
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
-}
-
-double recall_at(const std::vector<std::vector<Neighbor>>& got, const std::vector<std::vector<Neighbor>>& truth) {
-  size_t hit = 0, total = 0;
-  for (size_t q = 0; q < got.size(); ++q) {
-    std::set<uint32_t> t;
-    for (const auto& n : truth[q]) t.insert(n.row);
-    for (const auto& n : got[q]) hit += t.count(n.row);
-    total += truth[q].size();
-  }
-  return total ? double(hit) / double(total) : 1.0;
 }
 
 /// "id v1 .. vd" per line (ids ignored: rows are positions); sets dim from the first line.
@@ -187,7 +175,7 @@ int main(int argc, char** argv) {
         Stopwatch s2;
         const auto got = search_all(*h, int(t));
         qps.push_back(double(queries) / s2.elapsed_seconds());
-        rec.push_back(recall_at(got, truth));
+        rec.push_back(neighbor_recall(got, truth));
       }
       rows.push_back({{"ef_search", ef}, {"recall_at_10", median(rec)}, {"queries_per_s", median(qps)}});
     }

@@ -45,6 +45,20 @@ inline void normalize_in_place(std::span<float> v) {
   for (float& x : v) x *= inv;
 }
 
+/// Recall of `got` against the exact lists `truth` (got[q] and truth[q] answer the same
+/// query): the share of truth's rows that got returned, pooled over all queries; 1 when truth
+/// holds no rows. Rows within one list are distinct, as every index returns them.
+inline double neighbor_recall(const std::vector<std::vector<Neighbor>>& got,
+                              const std::vector<std::vector<Neighbor>>& truth) {
+  size_t hit = 0, total = 0;
+  for (size_t q = 0; q < truth.size(); ++q) {
+    for (const Neighbor& t : truth[q])
+      for (const Neighbor& g : got[q]) hit += g.row == t.row;
+    total += truth[q].size();
+  }
+  return total == 0 ? 1.0 : double(hit) / double(total);
+}
+
 class VectorIndex {
  public:
   virtual ~VectorIndex() = default;
