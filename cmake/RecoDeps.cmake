@@ -14,5 +14,7 @@ pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
 set(RECO_SHARED_DATA "${PROJECT_SOURCE_DIR}/../shared/data" CACHE PATH "Folder with the shared real datasets")
 # RocksDB: the embedded store of Memboost counters (and, later, the event log).
 pkg_check_modules(ROCKSDB REQUIRED IMPORTED_TARGET rocksdb)
+# cpp-httplib: the HTTP server of `reco serve` (Debian ships it as a compiled library).
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 # hnswlib is header-only (libhnswlib-dev).
 find_path(HNSWLIB_INCLUDE_DIR hnswlib/hnswlib.h REQUIRED)

@@ -16,6 +16,7 @@ PACKAGES=(
   libhnswlib-dev libxgboost-dev libcpp-httplib-dev librocksdb-dev
   libopenmpi-dev openmpi-bin
   python3 python3-numpy python3-pandas python3-sklearn
+  chromium nodejs wrk
 )
 # Peers for bench/ only (not needed to build or test): PyTorch, and OpenBLAS registered as
 # the system libblas.so.3 so Debian's torch does not fall back to reference BLAS
