@@ -5,34 +5,23 @@
   const $ = (id) => document.getElementById(id);
   const SVG_NS = 'http://www.w3.org/2000/svg';
   const state = {
-    bundle: null,
-    heads: [],
-    defaultWeights: {},
+    heads: [], defaultWeights: {},
     weights: {},           // head -> current slider value
     prevRanks: new Map(),  // item id -> rank in the previous list of the same query
     prevQueryKey: '',
     seq: 0,                // request sequence; only the newest answer is drawn
-    items: new Map(),      // item id -> attributes (or null while loading / unknown)
+    items: new Map(),      // item id -> {attributes (null while loading), waiting callbacks}
   };
 
   // ---------- API ----------
   class ApiError extends Error {
-    constructor(status, code, message, field) {
-      super(message);
-      Object.assign(this, { status, code, field });
-    }
+    constructor(status, code, message, field) { super(message); Object.assign(this, { status, code, field }); }
   }
 
   async function api(method, path, body) {
-    const init = { method, headers: {} };
-    if (body !== undefined) {
-      init.headers['Content-Type'] = 'application/json';
-      init.body = body;
-    }
+    const init = body === undefined ? { method } : { method, body, headers: { 'Content-Type': 'application/json' } };
     let res;
-    try {
-      res = await fetch(path, init);
-    } catch (e) {
+    try { res = await fetch(path, init); } catch (e) {
       throw new ApiError(0, 'network', `${method} ${path}: ${e.message}`, '');
     }
     const text = await res.text();
@@ -70,10 +59,7 @@
     if (text !== undefined) e.textContent = text;
     return e;
   };
-  function debounce(fn, ms) {
-    let t = 0;
-    return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
-  }
+  const debounce = (fn, ms) => { let t = 0; return () => { clearTimeout(t); t = setTimeout(fn, ms); }; };
   // Ids are unsigned 64-bit: keep them as digit strings and write them into the JSON text
   // verbatim, so ids above 2^53 are not rounded by JS numbers.
   function readId(input, field) {
@@ -86,9 +72,9 @@
   // ---------- bundle ----------
   async function loadBundle() {
     const b = await api('GET', '/v1/bundle');
-    state.bundle = b;
     state.heads = b.heads || [];
-    state.defaultWeights = { ...(b.weights || {}) };
+    const w = b.weights || {};
+    state.defaultWeights = Array.isArray(w) ? Object.fromEntries(state.heads.map((h, i) => [h, w[i]])) : { ...w };
     for (const h of state.heads) if (!(h in state.defaultWeights)) state.defaultWeights[h] = 1;
     state.weights = { ...state.defaultWeights };
     $('bundle-version').textContent = b.version || '?';
@@ -104,9 +90,7 @@
     drawCalibration(b.reliability || {});
   }
 
-  function fillSelect(select, ids) {
-    for (const id of ids) select.append(new Option(String(id), String(id)));
-  }
+  const fillSelect = (select, ids) => ids.forEach((id) => select.append(new Option(String(id), String(id))));
 
   function buildSliders() {
     const box = $('weights');
@@ -119,8 +103,7 @@
       label.htmlFor = `weight-${h}`;
       const input = el('input');
       Object.assign(input, { type: 'range', id: `weight-${h}`, min: '0', max: String(max), step: '0.1', value: String(w0) });
-      input.dataset.testid = `weight-${h}`;
-      input.dataset.head = h;
+      Object.assign(input.dataset, { testid: `weight-${h}`, head: h });
       const out = el('output', '', fmt(w0));
       out.dataset.testid = `weight-value-${h}`;
       input.addEventListener('input', () => {
@@ -137,15 +120,13 @@
   function buildRequest() {
     const user = readId($('user-input'), 'user');
     const item = readId($('item-input'), 'item');
-    if (user === null && item === null) {
-      throw new ApiError(0, 'invalid_argument', 'pick a user or a query item', 'user');
-    }
+    if (user === null && item === null) throw new ApiError(0, 'invalid_argument', 'pick a user or a query item', 'user');
     const k = Number($('k-input').value || 10);
     const context = {};
-    const platform = $('platform-input').value.trim();
-    const locale = $('locale-input').value.trim();
-    if (platform) context.platform = platform;
-    if (locale) context.locale = locale;
+    for (const f of ['platform', 'locale']) {
+      const v = $(`${f}-input`).value.trim();
+      if (v) context[f] = v;
+    }
     const parts = [];
     if (user !== null) parts.push(`"user":${user}`);
     if (item !== null) parts.push(`"item":${item}`);
@@ -159,12 +140,7 @@
   async function recommend() {
     const seq = ++state.seq;
     let req;
-    try {
-      req = buildRequest();
-    } catch (e) {
-      showError(e);
-      return;
-    }
+    try { req = buildRequest(); } catch (e) { showError(e); return; }
     const weightsSent = { ...state.weights };
     try {
       const res = await api('POST', '/v1/recommend', req.body);
@@ -208,9 +184,7 @@
   function card(it, heads, maxP, prev) {
     const id = String(it.item);
     const li = el('li', 'card');
-    li.dataset.testid = 'card';
-    li.dataset.item = id;
-    li.dataset.rank = String(it.rank);
+    Object.assign(li.dataset, { testid: 'card', item: id, rank: String(it.rank) });
 
     const top = el('div', 'card-top');
     top.append(el('span', 'rank', `#${it.rank}`), movement(prev, id, it.rank));
@@ -234,10 +208,8 @@
     for (const h of heads) {
       const p = Number((it.p || {})[h]);
       const row = el('div', 'prob');
-      row.dataset.testid = `prob-${h}`;
-      row.dataset.p = String(p);
-      const bar = el('span', 'bar');
-      const fill = el('span', 'fill');
+      Object.assign(row.dataset, { testid: `prob-${h}`, p: String(p) });
+      const bar = el('span', 'bar'), fill = el('span', 'fill');
       fill.style.width = `${Math.max(0, Math.min(1, (p || 0) / maxP[h])) * 100}%`;
       bar.append(fill);
       row.append(el('span', 'head', h), bar, el('span', 'pval', fmt(p)));
@@ -250,16 +222,11 @@
   function movement(prev, id, rank) {
     const span = el('span', 'move');
     span.dataset.testid = 'move';
-    const prevRank = prev.get(id);
-    if (prevRank === undefined) {
-      if (prev.size) { span.textContent = 'new'; span.classList.add('new'); }
-    } else if (prevRank > rank) {
-      span.textContent = `▲${prevRank - rank}`; span.classList.add('up');
-    } else if (prevRank < rank) {
-      span.textContent = `▼${rank - prevRank}`; span.classList.add('down');
-    } else {
-      span.textContent = '='; span.classList.add('same');
-    }
+    const was = prev.get(id);
+    const [text, cls] = was === undefined ? (prev.size ? ['new', 'new'] : ['', ''])
+      : was > rank ? [`▲${was - rank}`, 'up'] : was < rank ? [`▼${rank - was}`, 'down'] : ['=', 'same'];
+    span.textContent = text;
+    if (cls) span.classList.add(cls);
     return span;
   }
 
@@ -361,7 +328,7 @@
   }
 
   function drawLatency(stats) {
-    const ep = ((stats && stats.endpoints) || {}).recommend || {};
+    const eps = (stats && stats.endpoints) || {}, ep = eps.recommend || eps['/v1/recommend'] || {};
     const bounds = ep.buckets_ms || [];
     const counts = perBucket(ep);
     const labels = counts.map((_, i) => (i < bounds.length ? `≤${fmt(Number(bounds[i]), 2)}` : `>${fmt(Number(bounds[bounds.length - 1]), 2)}`));
