@@ -236,6 +236,8 @@ EventsAck EventSink::append(const std::vector<EventIn>& events) {
       commit_group(group);
     } catch (const std::exception& e) {
       error = e.what();
+    } catch (...) {
+      error = "unknown error while committing a group";
     }
     lk.lock();
     writing_ = false;
