@@ -135,7 +135,10 @@ async function main() {
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     const consoleErrors = [];
     const requests = [];
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    page.on('console', (m) => {
+      // The browser's own /favicon.ico probe is not the page's doing (the page has no icon).
+      if (m.type() === 'error' && !/\/favicon\.ico$/.test(m.location().url || '')) consoleErrors.push(m.text());
+    });
     page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
     page.on('request', (r) => {
       if (r.method() === 'POST' && r.url().endsWith('/v1/recommend')) requests.push(r.postData() || '{}');
