@@ -32,7 +32,8 @@
 //
 // Threading: append() may be called from any number of threads. store() is read concurrently by
 // the serving path (RocksDB Gets are thread-safe beside the one writer). The sink holds the
-// store's RocksDB LOCK: one sink per state directory per machine.
+// store's RocksDB LOCK: one sink per state directory per machine. Destroy the sink only after
+// every append() has returned (stop the HTTP workers first).
 #pragma once
 
 #include <atomic>
