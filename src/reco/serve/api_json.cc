@@ -406,16 +406,28 @@ std::string dump_json(const json& value) {
 }
 
 std::string field_from_message(std::string_view message) {
-  size_t colon = message.find(": ");
-  if (colon == 0 || colon == std::string_view::npos || colon > 200) return "";
-  bool has_letter = false;
-  for (char c : message.substr(0, colon)) {
-    bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-    bool other = (c >= '0' && c <= '9') || c == '.' || c == '[' || c == ']';
-    if (!letter && !other) return "";
-    has_letter |= letter;
+  // RECO_CHECK messages read "check failed: <condition>: <text>"; look past that prefix.
+  constexpr std::string_view kCheck = "check failed: ";
+  std::vector<size_t> starts = {0};
+  if (message.substr(0, kCheck.size()) == kCheck) {
+    for (size_t p = message.find(": ", kCheck.size()); p != std::string_view::npos; p = message.find(": ", p + 2)) {
+      starts.push_back(p + 2);
+    }
   }
-  return has_letter ? std::string(message.substr(0, colon)) : "";
+  for (size_t start : starts) {
+    std::string_view rest = message.substr(start);
+    size_t colon = rest.find(": ");
+    if (colon == 0 || colon == std::string_view::npos || colon > 200) continue;
+    bool has_letter = false, ok = true;
+    for (char c : rest.substr(0, colon)) {
+      bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+      bool other = (c >= '0' && c <= '9') || c == '.' || c == '[' || c == ']';
+      ok &= letter || other;
+      has_letter |= letter;
+    }
+    if (ok && has_letter) return std::string(rest.substr(0, colon));
+  }
+  return "";
 }
 
 }  // namespace reco::serve

@@ -228,6 +228,18 @@ bool HttpServer::Impl::read_body(const httplib::Request& req, httplib::Response&
     body.append(data, n);
     return true;
   };
+  if (req.has_header("Content-Encoding")) {
+    // httplib inflates gzip/deflate/br and passes anything else through as is.
+    const std::string& coding = req.get_header_value("Content-Encoding");
+    if (coding != "gzip" && coding != "deflate" && coding != "br" && coding != "identity") {
+      size_t seen = 0;  // read it through (bounded) so the connection stays in step
+      reader([&](const char*, size_t n) { return (seen += n) <= max; });
+      write_error(res, 415, "unsupported_media_type",
+                  "unsupported Content-Encoding (gzip, deflate, br or identity)", "");
+      res.set_header("Connection", "close");
+      return false;
+    }
+  }
   if (req.is_multipart_form_data()) {
     // Read it through (bounded) so the connection stays in step, then refuse it.
     size_t seen = 0;

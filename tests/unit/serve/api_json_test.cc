@@ -211,6 +211,8 @@ TEST(ApiJson, FieldFromMessage) {
   EXPECT_EQ(field_from_message("weights.click: unknown head"), "weights.click");
   EXPECT_EQ(field_from_message("unknown head 'x' in weights"), "");
   EXPECT_EQ(field_from_message("check failed: a > b: x"), "");
+  EXPECT_EQ(field_from_message("check failed: a == \"b\": weights.x: unknown head"), "weights.x");
+  EXPECT_EQ(field_from_message("unknown: weights.x: y"), "unknown");
   EXPECT_EQ(field_from_message("12: x"), "");
 }
 
