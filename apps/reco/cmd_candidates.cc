@@ -11,7 +11,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "candidate_sources.h"
+#include "reco/serve/candidate_sources.h"
 #include "candidates_commands.h"
 #include "reco/core/error.h"
 #include "reco/core/rng.h"
@@ -26,6 +26,13 @@
 #include "reco/retrieval/interactions.h"
 
 namespace reco::cli {
+
+using serve::make_merger;
+using serve::open_source;
+using serve::parse_source_spec;
+using serve::SourceInputs;
+using serve::SourceSpec;
+
 
 namespace {
 

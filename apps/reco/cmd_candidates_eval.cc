@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "candidate_sources.h"
+#include "reco/serve/candidate_sources.h"
 #include "candidates_commands.h"
 #include "reco/core/error.h"
 #include "reco/core/timer.h"
@@ -16,6 +16,13 @@
 #include "reco/retrieval/interactions.h"
 
 namespace reco::cli {
+
+using serve::make_merger;
+using serve::open_source;
+using serve::parse_source_spec;
+using serve::SourceInputs;
+using serve::SourceSpec;
+
 
 namespace {
 

@@ -50,5 +50,7 @@ Action setup_simulate(CLI::App& sub, GlobalOptions& global);
 Action setup_memboost(CLI::App& sub, GlobalOptions& global);
 Action setup_candidates(CLI::App& sub, GlobalOptions& global);
 Action setup_tune(CLI::App& sub, GlobalOptions& global);
+Action setup_bundle(CLI::App& sub, GlobalOptions& global);
+Action setup_serve(CLI::App& sub, GlobalOptions& global);
 
 }  // namespace reco::cli

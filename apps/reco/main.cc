@@ -35,6 +35,8 @@ static const std::vector<Command>& command_table() {
       {"memboost", "Memboost: per-position priors, COEC counters from events, scores, insertion, ranking features", setup_memboost},
       {"candidates", "Candidate generation: build, query and evaluate sources (graph walks, co-occurrence, ...)", setup_candidates},
       {"tune", "Bayesian optimization of utility weights and hyperparameters (GP + expected improvement)", setup_tune},
+      {"bundle", "Serving bundles: build, check, and answer a request offline", setup_bundle},
+      {"serve", "HTTP daemon: the cascade online, events, live reload, web page, metrics", setup_serve},
       {"bench", "Benchmarks (train: DLRM random-data throughput)", setup_bench},
       {"version", "Print the version", setup_version},
   };

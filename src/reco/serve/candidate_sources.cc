@@ -1,4 +1,4 @@
-#include "candidate_sources.h"
+#include "reco/serve/candidate_sources.h"
 
 #include <charconv>
 #include <set>
@@ -15,7 +15,7 @@
 #define RECO_HAVE_EMBEDDING_SOURCE 1
 #endif
 
-namespace reco::cli {
+namespace reco::serve {
 
 namespace {
 
@@ -139,4 +139,4 @@ std::shared_ptr<CandidateMerger> make_merger(const std::vector<SourceSpec>& spec
   return std::make_shared<CandidateMerger>(std::move(inputs));
 }
 
-}  // namespace reco::cli
+}  // namespace reco::serve

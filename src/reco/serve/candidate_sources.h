@@ -20,7 +20,7 @@
 #include "reco/retrieval/candidate_merger.h"
 #include "reco/retrieval/interactions.h"
 
-namespace reco::cli {
+namespace reco::serve {
 
 struct SourceSpec {
   std::string text;  ///< as given
@@ -43,4 +43,4 @@ std::shared_ptr<const CandidateSource> open_source(const SourceSpec& spec, const
 std::shared_ptr<CandidateMerger> make_merger(const std::vector<SourceSpec>& specs,
                                              const std::vector<std::shared_ptr<const CandidateSource>>& sources);
 
-}  // namespace reco::cli
+}  // namespace reco::serve
