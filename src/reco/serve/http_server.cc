@@ -228,6 +228,9 @@ bool HttpServer::Impl::read_body(const httplib::Request& req, httplib::Response&
     body.append(data, n);
     return true;
   };
+  // RFC 9112 6.3: a request with neither Content-Length nor Transfer-Encoding has no body.
+  // (httplib would read until the peer closes, holding the connection for read_timeout.)
+  if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) return true;
   if (req.has_header("Content-Encoding")) {
     // httplib inflates gzip/deflate/br and passes anything else through as is.
     const std::string& coding = req.get_header_value("Content-Encoding");
