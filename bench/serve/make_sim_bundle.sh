@@ -67,5 +67,5 @@ awk -F, 'NR == 1 { for (i = 1; i <= NF; ++i) { col[$i] = i; if ($i == "dwell") l
 $R candidates build graph --edges "$WORK/interactions.csv" -o "$WORK/sim.graph"
 $R candidates build cooc --graph "$WORK/sim.graph" -o "$WORK/sim.cooc"
 $R bundle build --model "$WORK/ranker.model" --dataset "$WORK/samples.dataset" --interactions "$WORK/interactions.csv" \
-  --source "pixie:$WORK/sim.graph,quota=400" --source "cooc:$WORK/sim.cooc,quota=400" --source popular,quota=200 \
+  --source "pixie:$WORK/sim.graph,steps=20000,quota=400" --source "cooc:$WORK/sim.cooc,quota=400" --source popular,quota=200 \
   --priors "$WORK/priors.json" --memboost-store "$WORK/memboost" --name sim --force -o "$WORK/bundle"

@@ -197,6 +197,28 @@ std::optional<PairCounters> MemboostStore::get(const PairKey& key) const {
   return unpack_counters(v);
 }
 
+std::vector<std::optional<PairCounters>> MemboostStore::get_many(std::span<const PairKey> keys) const {
+  const size_t n = keys.size();
+  std::vector<std::optional<PairCounters>> out(n);
+  if (n == 0) return out;
+  std::vector<std::string> encoded(n);
+  std::vector<rocksdb::Slice> slices(n);
+  for (size_t i = 0; i < n; ++i) {
+    encoded[i] = encode_key(keys[i]);
+    slices[i] = encoded[i];
+  }
+  std::vector<rocksdb::PinnableSlice> values(n);
+  std::vector<rocksdb::Status> statuses(n);
+  db_->MultiGet(rocksdb::ReadOptions(), data_, n, slices.data(), values.data(), statuses.data(),
+                std::is_sorted(encoded.begin(), encoded.end()));
+  for (size_t i = 0; i < n; ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    check(statuses[i], path_, "reading counters");
+    out[i] = unpack_counters(std::string_view(values[i].data(), values[i].size()));
+  }
+  return out;
+}
+
 std::vector<std::pair<uint64_t, PairCounters>> MemboostStore::results(uint64_t query) const {
   std::string prefix;
   put_u64_be(prefix, query);

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -65,6 +66,8 @@ class MemboostStore {
   void flush();
 
   std::optional<PairCounters> get(const PairKey& key) const;
+  /// get() of many keys with one RocksDB MultiGet (the serving path: a request's candidates).
+  std::vector<std::optional<PairCounters>> get_many(std::span<const PairKey> keys) const;
   /// Every result stored under `query` (prefix scan), ascending result id.
   std::vector<std::pair<uint64_t, PairCounters>> results(uint64_t query) const;
   /// Number of stored pairs (full scan; for reports and tests).

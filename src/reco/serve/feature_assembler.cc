@@ -106,10 +106,17 @@ double FeatureAssembler::assemble(const RequestKeys& keys, std::span<const uint6
   if (store && types > 0) {
     const uint64_t query = keys.query_item ? *keys.query_item : memboost::kNoQuery;
     memboost_scores.resize(n);
-    for (size_t i = 0; i < n; ++i) {
-      if (auto c = store->get({query, candidates[i]}); c && c->types == types) s.counters[i] = *c;
+    // Candidate order is arbitrary; MultiGet wants sorted keys, and (query, item) keys sort by item here.
+    std::vector<size_t> order(n);
+    for (size_t i = 0; i < n; ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return candidates[a] < candidates[b]; });
+    std::vector<memboost::PairKey> pairs(n);
+    for (size_t j = 0; j < n; ++j) pairs[j] = {query, candidates[order[j]]};
+    const auto found = store->get_many(pairs);
+    for (size_t j = 0; j < n; ++j)
+      if (found[j] && found[j]->types == types) s.counters[order[j]] = *found[j];
+    for (size_t i = 0; i < n; ++i)
       memboost_scores[i] = memboost::memboost_score(s.counters[i], plan_.memboost_weights, plan_.memboost_smoothing);
-    }
   }
   const double mb_ms = mb.elapsed_seconds() * 1e3;
 
