@@ -3,6 +3,7 @@
 //              store snapshot into one immutable, versioned directory
 //   check      verifies every file's size and checksum and loads the whole bundle as the server would
 //   recommend  answers one request offline, exactly as POST /v1/recommend would (no server needed)
+//   score      the same for POST /v1/score: the ranking stage alone on given candidates
 #include <cstdio>
 #include <sstream>
 
@@ -65,7 +66,12 @@ Action setup_bundle(CLI::App& sub, GlobalOptions& global) {
   rec->add_option("--request", a->request, "Request body as JSON (docs/api.md)")->required();
   rec->add_option("--store", a->store, "Live Memboost store directory (default: the bundle's snapshot, read-only)");
 
-  return [a, &global, build, check, rec] {
+  CLI::App* score = sub.add_subcommand("score", "Answer one /v1/score request offline (the ranking stage alone)");
+  score->add_option("dir", a->dir, "Bundle directory")->required();
+  score->add_option("--request", a->request, "Request body as JSON (docs/api.md)")->required();
+  score->add_option("--store", a->store, "Live Memboost store directory (default: the bundle's snapshot, read-only)");
+
+  return [a, &global, build, check, score] {
     const RunContext ctx = global.context();
     if (build->parsed()) {
       Stopwatch sw;
@@ -97,15 +103,25 @@ Action setup_bundle(CLI::App& sub, GlobalOptions& global) {
       }
       return 0;
     }
-    // recommend
+    // recommend | score: exactly what the server answers, without a server.
     const auto engine = serve::Engine::load(a->dir, ctx);
-    const serve::RecommendRequest req = serve::recommend_request_from_json(serve::parse_json_body(a->request));
     std::unique_ptr<memboost::MemboostStore> store;
     const std::string store_dir = a->store.empty() ? engine->memboost_seed() : a->store;
-    if (!store_dir.empty()) store = std::make_unique<memboost::MemboostStore>(store_dir, memboost::MemboostStore::Mode::kReadOnly);
-    const auto weights = engine->merge_weights(engine->default_weights(), req.weights);
-    const serve::Response r = engine->recommend(req, weights, store.get());
-    std::printf("%s\n", serve::response_to_json(r, req.explain).dump(global.json ? -1 : 2).c_str());
+    if (!store_dir.empty())
+      store = std::make_unique<memboost::MemboostStore>(store_dir, memboost::MemboostStore::Mode::kReadOnly);
+    const nlohmann::json body = serve::parse_json_body(a->request);
+    serve::Response r;
+    bool explain = false;
+    if (score->parsed()) {
+      const serve::ScoreRequest req = serve::score_request_from_json(body);
+      explain = req.explain;
+      r = engine->score(req, engine->merge_weights(engine->default_weights(), req.weights), store.get());
+    } else {
+      const serve::RecommendRequest req = serve::recommend_request_from_json(body);
+      explain = req.explain;
+      r = engine->recommend(req, engine->merge_weights(engine->default_weights(), req.weights), store.get());
+    }
+    std::printf("%s\n", serve::dump_json(serve::response_to_json(r, explain)).c_str());
     return 0;
   };
 }

@@ -265,6 +265,8 @@ nlohmann::json FeatureAssembler::row_json(const AssemblyScratch& s, size_t i) co
       j[sparse_names_[f]] = x.rule->vocabulary[id];
     else if (x.item_col && x.item_col->categorical && !x.item_col->tokens.empty())
       j[sparse_names_[f]] = x.item_col->token(id);
+    else if (x.user_col && x.user_col->categorical && !x.user_col->tokens.empty())
+      j[sparse_names_[f]] = x.user_col->token(id);
     else
       j[sparse_names_[f]] = id;
   }
