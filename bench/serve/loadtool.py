@@ -233,7 +233,7 @@ def summary(work):
                            "p99_ms": med(r.get("server", {}).get("stages", {}).get(s, {}).get("p99_ms") for r in reps),
                            "mean_ms": med(r.get("server", {}).get("stages", {}).get(s, {}).get("mean_ms") for r in reps)}
                        for s in STAGES}}
-        M["server"]["endpoint_recommend"] = {
+        L["median"]["server"]["endpoint_recommend"] = {
             k: med(r.get("server", {}).get("endpoints", {}).get("recommend", {}).get(k) for r in reps)
             for k in ("p50_ms", "p99_ms", "mean_ms")}
         M = L["median"]
