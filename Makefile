@@ -13,8 +13,14 @@ setup:
 build: setup
 	BUILD_DIR=$(BUILD_DIR) bash scripts/setup.sh
 
+# The quickstart trains a ranker and packs a serving bundle; the demo then serves it (Ctrl-C stops).
+DEMO_PORT ?= 8080
 demo: build
 	$(RECO) quickstart --out $(BUILD_DIR)/quickstart
+	@echo ""
+	@echo "== serving the quickstart bundle at http://127.0.0.1:$(DEMO_PORT)/  (Ctrl-C stops)"
+	rm -rf $(BUILD_DIR)/quickstart/state
+	$(RECO) serve --bundle $(BUILD_DIR)/quickstart/bundle --state $(BUILD_DIR)/quickstart/state --port $(DEMO_PORT)
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)

@@ -8,7 +8,8 @@
 // 4-head ranker with a position tower, reporting per-head AUC and calibration on the
 // not-downsampled test days and NDCG@10 against the TRUE relevance (position zeroed).
 // --random-rows N > 0 keeps the older fallback: random DLRM data and a single-head DLRM.
-// Later stages of the cascade (candidates, serving) extend this command.
+// Both end with a serving bundle (<out>/bundle: Pixie graph, co-occurrence and popular sources, the
+// ranker, item/user tables, and for the simulated log the Memboost store) that `reco serve` loads.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -28,6 +29,8 @@
 #include "reco/memboost/position_priors.h"
 #include "reco/sim/simulator.h"
 #include "position_modes.h"
+#include "quickstart_bundle.h"
+#include "reco/data/event_log.h"
 #include "reco/models/model_file.h"
 #include "reco/train/head_calibration.h"
 #include "reco/train/task_metrics.h"
@@ -218,6 +221,32 @@ nlohmann::json train_and_report(const GlobalOptions& g, const fs::path& dir, con
   }
   return out;
 }
+// The last step: a serving bundle of what was just trained (`make demo` then serves it).
+void serving_step(const GlobalOptions& g, const QuickstartBundleInputs& in, nlohmann::json& result,
+                  const RunContext& ctx) {
+  step(g, "serving bundle: Pixie graph, co-occurrence, popular, ranker, item/user tables" +
+              std::string(in.events.empty() ? "" : ", Memboost store") + " -> " + in.dir + "/bundle");
+  const nlohmann::json m = build_quickstart_bundle(in, ctx);
+  result["bundle"] = {{"path", in.dir + "/bundle"}, {"version", m["version"]}, {"counts", m["counts"]}};
+  if (!g.quiet && !g.json)
+    std::printf("bundle %s (%s items, %zu sources%s); serve it with:\n  reco serve --bundle %s/bundle\n",
+                m["version"].get<std::string>().c_str(), m["counts"]["items"].dump().c_str(), m["sources"].size(),
+                in.events.empty() ? "" : ", Memboost", in.dir.c_str());
+}
+
+// Interactions of an event log: every impression with at least one engagement.
+std::vector<Interaction> engaged_interactions(const std::string& events) {
+  EventReader reader(events);
+  std::vector<Interaction> out;
+  Event e;
+  while (reader.next(e)) {
+    bool any = false;
+    for (uint8_t x : e.engaged) any = any || x;
+    if (any) out.push_back({e.user_id, e.item_id, 1.0f, e.timestamp});
+  }
+  sort_interactions(out);
+  return out;
+}
 }  // namespace
 
 Action setup_quickstart(CLI::App& sub, GlobalOptions& global) {
@@ -225,6 +254,7 @@ Action setup_quickstart(CLI::App& sub, GlobalOptions& global) {
     std::string data, out = "reco-quickstart";
     uint64_t random_rows = 0;
     int64_t impressions = 1000000;
+    bool no_bundle = false;
   };
   auto o = std::make_shared<Opts>();
   sub.add_option("--data", o->data, "Folder of shared datasets (default: $RECO_SHARED_DATA or ../shared/data)");
@@ -233,6 +263,7 @@ Action setup_quickstart(CLI::App& sub, GlobalOptions& global) {
                  "Without real data: generate N random DLRM rows instead of simulating (0 = simulate)")
       ->capture_default_str();
   sub.add_option("--impressions", o->impressions, "Without real data: impressions to simulate")->capture_default_str();
+  sub.add_flag("--no-bundle", o->no_bundle, "Stop after training (no serving bundle)");
   return [o, &global] {
     RunContext ctx = global.context();
     fs::create_directories(o->out);
@@ -284,6 +315,16 @@ Action setup_quickstart(CLI::App& sub, GlobalOptions& global) {
       result["samples"] = build_event_samples(eo, samples, ctx).to_json();
       step(global, "train a 4-head ranker (closeup, click, long_click, save) with a position tower");
       result["ranker"] = train_and_report(global, out, kSimConfig, ctx, "true_relevance");
+      priors.save((out / "priors.json").string());
+      QuickstartBundleInputs qb;
+      qb.dir = o->out;
+      qb.name = "sim";
+      qb.model = (out / "ranker.model").string();
+      qb.dataset = samples;
+      qb.interactions = engaged_interactions(events);
+      qb.events = events;
+      qb.priors = (out / "priors.json").string();
+      if (!o->no_bundle) serving_step(global, qb, result, ctx);
       if (global.json) std::printf("%s\n", result.dump(2).c_str());
       return 0;
     } else {
@@ -309,6 +350,21 @@ Action setup_quickstart(CLI::App& sub, GlobalOptions& global) {
       result["samples"] = sr.to_json();
       step(global, "train a 4-head MMoE ranker (pv, fav, cart, buy)");
       result["ranker"] = train_and_report(global, o->out, kTaobaoConfig, ctx);
+      if (!o->no_bundle && result.contains("ingest")) {
+        // User histories for the candidate sources: the log without each user's last event
+        // (the same leave-last-out split the ranker was evaluated on).
+        SplitSpec spec;
+        spec.format = SplitFormat::kTaobao;
+        spec.input = result["source"].get<std::string>();
+        spec.holdout_last = 1;
+        QuickstartBundleInputs qb;
+        qb.dir = o->out;
+        qb.name = "taobao";
+        qb.model = (fs::path(o->out) / "ranker.model").string();
+        qb.dataset = samples;
+        qb.interactions = split_interactions(spec).train;
+        serving_step(global, qb, result, ctx);
+      }
     } else {
       step(global, "train a DLRM ranker on the generated data");
       result["ranker"] = train_and_report(global, o->out, kRandomConfig, ctx);

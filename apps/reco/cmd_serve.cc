@@ -98,7 +98,11 @@ Action setup_serve(CLI::App& sub, GlobalOptions& global) {
     } else {
       std::printf("reco serve: bundle %s ready in %.2f s\n", version.c_str(), sw.elapsed_seconds());
       std::printf("  web page  %s/\n", url.c_str());
-      std::printf("  try       curl -s %s/v1/recommend -d '{\"user\": 1, \"k\": 5}'\n", url.c_str());
+      const auto info = service.bundle_info();
+      const std::string user =
+          info["sample_users"].empty() ? std::string("1") : info["sample_users"][0].dump();
+      std::printf("  try       curl -s %s/v1/recommend -d '{\"user\": %s, \"k\": 5}'\n", url.c_str(),
+                  user.c_str());
       std::printf("  stop      Ctrl-C\n");
     }
     std::fflush(stdout);

@@ -91,6 +91,12 @@ struct Voidify {
                ::reco::detail::ErrorBuilder((code), __FILE__, __LINE__) << "check failed: " #cond ": "
 
 #define RECO_CHECK(cond) RECO_CHECK_CODE(cond, ::reco::ErrorCode::kInvalidArgument)
+// Like RECO_CHECK, but the message is only what follows (no "check failed: <cond>"): for
+// validation whose message goes to an API client, who never saw the condition's code.
+#define RECO_REQUIRE(cond)                                     \
+  (cond) ? (void)0                                             \
+         : ::reco::detail::Voidify() &                         \
+               ::reco::detail::ErrorBuilder(::reco::ErrorCode::kInvalidArgument, __FILE__, __LINE__)
 #define RECO_ASSERT(cond) RECO_CHECK_CODE(cond, ::reco::ErrorCode::kInternal)
 
 #define RECO_CHECK_OP_(a, b, op)                                                          \

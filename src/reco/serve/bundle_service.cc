@@ -71,9 +71,11 @@ nlohmann::json BundleService::item(uint64_t id) const { return current()->engine
 
 EventsAck BundleService::events(const std::vector<EventIn>& events) {
   current();
-  RECO_CHECK_CODE(sink_, ErrorCode::kUnsupported)
-      << (options_.state_dir.empty() ? "events are off: the server runs without a state directory"
-                                     : "the bundle has no Memboost priors, so events cannot be counted");
+  if (!sink_)
+    RECO_THROW(ErrorCode::kUnsupported)
+        << (options_.state_dir.empty() ? "events are off: the server runs without a state directory (--no-events)"
+                                       : "the bundle has no Memboost priors (its log has no positions), so events "
+                                         "cannot be counted");
   return sink_->append(events);
 }
 

@@ -132,7 +132,7 @@ std::vector<double> Engine::merge_weights(const std::vector<double>& base,
       for (const auto& h : impl_->heads) list += (list.empty() ? "" : ", ") + h;
       RECO_THROW(ErrorCode::kInvalidArgument) << "weights." << name << ": unknown head (heads: " << list << ")";
     }
-    RECO_CHECK(std::isfinite(value)) << "weights." << name << ": not a finite number";
+    RECO_REQUIRE(std::isfinite(value)) << "weights." << name << ": not a finite number";
     w[it - impl_->heads.begin()] = value;
   }
   return w;
@@ -180,12 +180,12 @@ Response Engine::recommend(const RecommendRequest& req, const std::vector<double
                            const memboost::MemboostStore* store) const {
   const Impl& m = *impl_;
   Stopwatch total;
-  RECO_CHECK(req.user || req.query_item) << "user: give a user id, a query item id, or both";
-  RECO_CHECK(req.k >= 1 && req.k <= 1000) << "k: expected 1..1000, got " << req.k;
+  RECO_REQUIRE(req.user || req.query_item) << "user: give a user id, a query item id, or both";
+  RECO_REQUIRE(req.k >= 1 && req.k <= 1000) << "k: expected 1..1000, got " << req.k;
   Response r;
   r.bundle_version = m.version;
   const size_t want = req.candidates ? req.candidates : std::max(m.default_candidates, req.k);
-  RECO_CHECK(want <= 10000) << "candidates: expected 0..10000, got " << want;
+  RECO_REQUIRE(want <= 10000) << "candidates: expected 0..10000, got " << want;
 
   // 1. Candidates.
   Stopwatch sw;
@@ -222,7 +222,7 @@ Response Engine::recommend(const RecommendRequest& req, const std::vector<double
         bool found = false;
         for (size_t i = 0; i < inputs.size(); ++i)
           if (m.merger->label(i) == label) inputs[i].quota = quota, found = true;
-        RECO_CHECK(found) << "quotas." << label << ": no candidate source with that label";
+        RECO_REQUIRE(found) << "quotas." << label << ": no candidate source with that label";
       }
       merger = std::make_shared<CandidateMerger>(std::move(inputs));
     }
@@ -259,7 +259,7 @@ Response Engine::recommend(const RecommendRequest& req, const std::vector<double
 Response Engine::score(const ScoreRequest& req, const std::vector<double>& weights,
                        const memboost::MemboostStore* store) const {
   Stopwatch total;
-  RECO_CHECK(!req.items.empty() && req.items.size() <= 10000)
+  RECO_REQUIRE(!req.items.empty() && req.items.size() <= 10000)
       << "items: expected 1..10000 item ids, got " << req.items.size();
   Response r;
   r.bundle_version = impl_->version;

@@ -99,7 +99,10 @@ EntityTable EntityTable::from_dataset(const Dataset& ds, const std::string& key_
         const uint32_t e = entity_of_row[r];
         if (e == kMissingEntity) continue;
         const float a = v[r], b = c.dense[e];
-        if (a != b && !(a != a && b != b)) ++conflicts;
+        if (a != b && !(a != a && b != b)) {
+          ++conflicts;
+          if (a > b || b != b) c.dense[e] = a;
+        }
       }
     } else if (info.storage == ColumnStorage::kU32) {
       const auto v = ds.u32(name);
@@ -208,7 +211,8 @@ EntityTable EntityTable::load(const std::string& path) {
       }
       t.columns_.push_back(std::move(c));
     }
-    for (const auto& [k, v] : meta.value("conflicts", nlohmann::json::object()).items()) t.conflicts_[k] = v.get<uint64_t>();
+    const nlohmann::json conflicts = meta.value("conflicts", nlohmann::json::object());
+    for (const auto& [k, v] : conflicts.items()) t.conflicts_[k] = v.get<uint64_t>();
   } catch (const nlohmann::json::exception& e) {
     RECO_THROW(ErrorCode::kCorrupt) << path << ": bad entity table meta: " << e.what();
   }

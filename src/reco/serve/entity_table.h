@@ -4,8 +4,11 @@
 // Built from the training dataset: for every distinct key (raw item / user id) the values of
 // the entity-side columns (item_* / user_* columns, and any model column that is constant per
 // key) as they were STORED in the dataset — already vocabulary-encoded or normalized, so
-// serving reproduces training exactly. Rows whose values disagree for one key are counted
-// (the first row seen wins) and reported by `reco bundle build`.
+// serving reproduces training exactly. Rows whose values disagree for one key are counted and
+// reported by `reco bundle build`; a categorical column keeps the key's first row, a dense one
+// its largest value — for leave-one-out counts such as item_log_events ("events on the item,
+// minus this row's own") the largest is the row without own events: the full count, which is
+// what a served candidate, never seen in this request, should get.
 //
 // File: container kind "entities", version 1. Sections:
 //   "meta"           JSON {"key": column, "rows": N, "columns": [{"name", "categorical",
