@@ -230,7 +230,7 @@ FeaturePlan FeaturePlan::derive(const models::FeatureMap& features, bool positio
     }
     if (starts_with(column, "mb_")) {
       r.source = InputSource::kMemboost;
-      r.ref = memboost_quantity(column, memboost_types);
+      r.ref = memboost_types.empty() ? "" : memboost_quantity(column, memboost_types);
       RECO_CHECK_CODE(!r.ref.empty(), ErrorCode::kUnsupported)
           << "model input '" << column << "' is a Memboost feature but "
           << (memboost_types.empty() ? std::string("the bundle has no Memboost priors (--priors)")
