@@ -31,7 +31,7 @@ test: build
 test-asan: setup
 	cmake --preset asan-ubsan >/dev/null
 	cmake --build build-asan -j $(JOBS)
-	ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L '^(core|data|features|nn|optim|eval)$$'
+	ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L '^(core|data|features|nn|optim|eval|serve)$$'
 
 bench: build
 	bash scripts/setup.sh --bench-deps

@@ -18,6 +18,8 @@
 
 #include "reco/data/dataset.h"
 #include "reco/data/event_log.h"
+#include "reco/core/error.h"
+#include "reco/serve/bundle_service.h"
 #include "testing/testing.h"
 
 namespace {
@@ -256,6 +258,77 @@ TEST_F(ServeBundle, RecommendUsesSourcesExcludesHistoryAndFilters) {
   std::tie(code, out) = run_query("recommend", {{"user", 1}, {"weights", {{"like", 1}}}});
   EXPECT_NE(code, 0);
   EXPECT_NE(out.find("weights.like"), std::string::npos) << out;
+}
+
+
+TEST_F(ServeBundle, ServiceEventsMoveMemboostAndReloadKeepsServing) {
+  reco::serve::BundleServiceOptions o;
+  o.bundle = d() + "/bundle";
+  o.state_dir = d() + "/state-service";
+  fs::remove_all(o.state_dir);
+  reco::serve::BundleService service(o);
+  EXPECT_FALSE(service.ready());
+  try {
+    service.recommend({});
+    FAIL() << "answered before a bundle was loaded";
+  } catch (const reco::Error& e) {
+    EXPECT_EQ(e.code(), reco::ErrorCode::kResourceExhausted);  // 503 at the HTTP edge
+  }
+  service.load();
+  ASSERT_TRUE(service.ready());
+  const std::string version = service.bundle_version();
+
+  // An item nobody clicked in the log, scored for a home-feed request (no query item).
+  reco::serve::ScoreRequest sr;
+  sr.user = 1;
+  const auto info = service.bundle_info();
+  const uint64_t item = info["sample_items"][5].get<uint64_t>();
+  sr.items = {item};
+  const double before = service.score(sr).items.at(0).memboost;
+
+  // 40 impressions at position 1, every one clicked and saved: far above what position 1 predicts.
+  std::vector<reco::serve::EventIn> events;
+  for (uint64_t i = 0; i < 40; ++i) {
+    reco::serve::EventIn e;
+    e.request_id = 1000000 + i;
+    e.user = 1;
+    e.item = item;
+    e.position = 1;
+    e.platform = "ios";
+    e.locale = "en";
+    e.policy = "model";
+    e.engaged = {{"click", 1}, {"save", 1}};
+    events.push_back(e);
+  }
+  const auto ack = service.events(events);
+  EXPECT_EQ(ack.accepted, 40u);
+  EXPECT_EQ(ack.log_rows, 40u);
+  const double after = service.score(sr).items.at(0).memboost;
+  EXPECT_GT(after, before + 0.1) << "Memboost did not move with the events (" << before << " -> " << after << ")";
+
+  // A bad event stores nothing and names the field.
+  events.resize(2);
+  events[1].position = 0;
+  try {
+    service.events(events);
+    FAIL() << "position 0 accepted";
+  } catch (const reco::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("events[1].position"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(service.events({}).log_rows, 40u);
+
+  // Weights change live; a reload of the same bundle keeps the version and restores its weights.
+  const auto w = service.set_weights({{"save", 10}});
+  EXPECT_EQ(w.at("save"), 10);
+  EXPECT_EQ(service.bundle_info()["weights"]["save"], 10);
+  const auto r = service.reload("");
+  EXPECT_EQ(r.previous_version, version);
+  EXPECT_EQ(r.version, version);
+  EXPECT_EQ(service.bundle_info()["weights"]["save"], 3);
+  // A directory that is no bundle: refused, the old one stays live.
+  EXPECT_THROW(service.reload(d() + "/sim"), reco::Error);
+  EXPECT_EQ(service.bundle_version(), version);
+  EXPECT_EQ(service.score(sr).bundle_version, version);
 }
 
 }  // namespace
