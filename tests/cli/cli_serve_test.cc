@@ -317,6 +317,30 @@ TEST_F(ServeBundle, ServiceEventsMoveMemboostAndReloadKeepsServing) {
   }
   EXPECT_EQ(service.events({}).log_rows, 40u);
 
+  // The event log is training data: `reco ingest` with a schema and `reco samples events` read it.
+  write_file(d() + "/events.toml",
+             "[format]\ndelimiter = \",\"\nheader = true\n"
+             "[[column]]\nname = \"request_id\"\nrole = \"query_id\"\n"
+             "[[column]]\nname = \"timestamp\"\nrole = \"timestamp\"\n"
+             "[[column]]\nname = \"user_id\"\nrole = \"user_id\"\n"
+             "[[column]]\nname = \"item_id\"\nrole = \"item_id\"\n"
+             "[[column]]\nname = \"position\"\nrole = \"position\"\n"
+             "[[column]]\nmatch = \"*click\"\nrole = \"label\"\n"
+             "[[column]]\nname = \"closeup\"\nrole = \"label\"\n"
+             "[[column]]\nname = \"save\"\nrole = \"label\"\n"
+             "[[column]]\nname = \"sample_weight\"\nrole = \"weight\"\n"
+             "[[column]]\nname = \"dwell\"\nrole = \"dense\"\n"
+             "[[column]]\nmatch = \"*\"\nrole = \"categorical\"\n");
+  {
+    auto [code, out] = run_command(reco("--json ingest --schema " + d() + "/events.toml -o " + d() + "/live.dataset " +
+                                        o.state_dir + "/events.csv"));
+    ASSERT_EQ(code, 0) << out;
+    const reco::Dataset live = reco::Dataset::open(d() + "/live.dataset");
+    EXPECT_EQ(live.rows(), 40u);
+    const auto save = live.f32("save");
+    EXPECT_EQ(std::count(save.begin(), save.end(), 1.0f), 40);
+  }
+
   // Weights change live; a reload of the same bundle keeps the version and restores its weights.
   const auto w = service.set_weights({{"save", 10}});
   EXPECT_EQ(w.at("save"), 10);
