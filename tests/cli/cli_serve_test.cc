@@ -62,6 +62,8 @@ class ServeBundle : public ::testing::Test {
     }
     run("candidates build graph --edges " + d + "/interactions.csv -o " + d + "/g.graph");
     run("candidates build cooc --graph " + d + "/g.graph -o " + d + "/c.cooc");
+    run("candidates build item2vec --train " + d + "/interactions.csv --dim 16 --epochs 2 -o " + d + "/i2v.embed");
+    run("candidates build ann --embeddings " + d + "/i2v.embed -o " + d + "/i2v.ann");
     const std::string model_toml =
         "[data]\npath = \"s.dataset\"\ndense = [\"item_quality\", \"item_log_popularity\", \"user_activity\", "
         "\"match_query_category\", \"match_user_category\", \"match_user_locale\"]\n"
@@ -75,7 +77,8 @@ class ServeBundle : public ::testing::Test {
     run("train --config " + d + "/plain.toml --out " + d + "/plain.model");
     run("bundle build --model " + d + "/plain.model --dataset " + d + "/s.dataset --interactions " + d +
         "/interactions.csv --source pixie:" + d + "/g.graph,steps=5000,quota=300 --source cooc:" + d +
-        "/c.cooc,quota=300 --source popular,quota=100 --priors " + d + "/priors.json --memboost-store " + d +
+        "/c.cooc,quota=200 --source embed:" + d + "/i2v.embed,ann=" + d + "/i2v.ann,quota=100,name=item2vec "
+        "--source popular,quota=100 --priors " + d + "/priors.json --memboost-store " + d +
         "/store --candidates 300 --name plain -o " + d + "/bundle");
   }
   static void TearDownTestSuite() { delete dir_; }
@@ -222,6 +225,9 @@ TEST_F(ServeBundle, RecommendUsesSourcesExcludesHistoryAndFilters) {
     EXPECT_NEAR(it["utility"].get<double>(), 1 * it["p"]["click"].get<double>() + 3 * it["p"]["save"].get<double>(), 1e-9);
   }
   EXPECT_TRUE(res["explain"]["user_known"].get<bool>());
+  // Every source of the bundle proposed candidates, the ANN-backed embedding source included.
+  for (const char* source : {"pixie", "cooc", "item2vec"})
+    EXPECT_GT(res["explain"]["candidates"]["by_source"].value(source, 0), 0) << source << " " << res["explain"].dump();
   EXPECT_EQ(res["explain"]["candidates"]["wanted"], 300);
   for (const char* stage : {"candidates", "features", "memboost", "rank", "total"})
     EXPECT_TRUE(res["stage_ms"].contains(stage)) << stage;
