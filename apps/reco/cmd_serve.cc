@@ -2,9 +2,10 @@
 // Binds 127.0.0.1 by default, answers /healthz at once and /readyz with 503 until the bundle is
 // loaded, then serves recommendations, scores, events, the web page and metrics until SIGINT or
 // SIGTERM (a graceful stop: requests in flight finish, the event sink closes cleanly).
-#include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -20,6 +21,15 @@
 namespace reco::cli {
 
 namespace {
+// SIGINT/SIGTERM -> one byte on a pipe, read by a waiter thread that stops the server. A handler
+// (not a blocked mask + sigwait) because threads started before main — OpenBLAS's pool — would
+// not have the mask, and a signal delivered to one of them would kill the process ungracefully.
+int g_stop_pipe[2] = {-1, -1};
+void on_stop_signal(int sig) {
+  const unsigned char b = static_cast<unsigned char>(sig);
+  [[maybe_unused]] const ssize_t n = write(g_stop_pipe[1], &b, 1);
+}
+
 struct ServeArgs {
   std::string bundle;
   std::string state = "reco-state";
@@ -73,12 +83,13 @@ Action setup_serve(CLI::App& sub, GlobalOptions& global) {
     if (!a->admin_token_file.empty()) opt.admin_token = read_token(a->admin_token_file);
     if (!a->no_page) opt.assets = [](std::string_view path) { return serve::find_web_asset(path); };
 
-    // Signals go to one waiting thread, not to whichever thread they hit.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    RECO_CHECK_CODE(pipe(g_stop_pipe) == 0, ErrorCode::kIo) << "cannot create the stop pipe";
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
     serve::HttpServer server(service, opt);
@@ -107,8 +118,9 @@ Action setup_serve(CLI::App& sub, GlobalOptions& global) {
     }
     std::fflush(stdout);
     std::thread waiter([&] {
-      int sig = 0;
-      sigwait(&stop_signals, &sig);
+      unsigned char sig = 0;
+      while (read(g_stop_pipe[0], &sig, 1) < 0 && errno == EINTR) {
+      }
       if (!global.quiet) std::fprintf(stderr, "reco serve: signal %d, stopping\n", sig);
       server.stop();
     });

@@ -75,16 +75,9 @@ class Server {
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&fa, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    // OPENBLAS_NUM_THREADS=1: OpenBLAS starts its thread pool when the library loads, before
-    // `reco serve` blocks SIGTERM, so a SIGTERM may land on a pool thread and kill the process
-    // (exit 143) instead of stopping it gracefully. Without the pool every thread blocks it.
-    std::vector<std::string> env_strings = {"OPENBLAS_NUM_THREADS=1"};
-    for (char** e = environ; *e; ++e)
-      if (std::strncmp(*e, "OPENBLAS_NUM_THREADS=", 21) != 0) env_strings.emplace_back(*e);
-    std::vector<char*> envp;
-    for (auto& e : env_strings) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    const int rc = posix_spawn(&pid_, args[0].c_str(), &fa, nullptr, argv.data(), envp.data());
+    // The environment as it is: OpenBLAS's pool threads exist before main, and the graceful stop
+    // on SIGTERM (asserted below) must hold with them.
+    const int rc = posix_spawn(&pid_, args[0].c_str(), &fa, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) {
       pid_ = -1;
