@@ -39,13 +39,11 @@ std::string read_whole(const std::string& path) {
   return s;
 }
 
+// Through TextWriter (fsynced, renamed into place): bundle.json last means "the bundle is complete".
 void write_text(const std::string& path, const std::string& text) {
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  RECO_CHECK_CODE(f, ErrorCode::kIo) << "cannot write " << path;
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0 &&
-                  fsync(fileno(f)) == 0;
-  std::fclose(f);
-  RECO_CHECK_CODE(ok, ErrorCode::kIo) << "write failed: " << path;
+  TextWriter w(path);
+  w.write(text);
+  w.commit();
 }
 
 void copy_file(const std::string& from, const fs::path& to) {
