@@ -187,6 +187,10 @@ Action setup_candidates_build_hoprec(CLI::App* app, GlobalOptions& global) {
   app->add_option("--l2", o->opt.l2_item, "L2 on item vectors")->capture_default_str();
   app->add_option("--l2-user", o->opt.l2_user, "L2 on user vectors")->capture_default_str();
   app->add_option("--confidence", o->opt.confidence, "C(k): inverse (1/k) | uniform")->capture_default_str();
+  app->add_option("--source-power", o->opt.source_power, "Start user drawn with P ∝ degree^p (1 = by degree)")
+      ->capture_default_str();
+  app->add_option("--step-power", o->opt.step_power, "Walk step to a neighbour with P ∝ edge weight^p")
+      ->capture_default_str();
   app->add_option("-o,--out", o->out, "Output embeddings file")->required();
   return [o, &global] {
     const RunContext ctx = global.context();

@@ -1,8 +1,8 @@
 // AliasTable — O(1) sampling from a fixed discrete distribution (Walker / Vose alias
 // method). Layout: per outcome one acceptance threshold (f32 in [0,1]) and one alias index;
 // a draw picks a slot uniformly, keeps it with its threshold's probability, else takes the
-// alias. Used for the unigram^0.75 negative table of item2vec and the degree-proportional
-// user draw of HOP-Rec. Immutable after construction; shared read-only by threads.
+// alias. Used for the unigram^0.75 negative table of item2vec and the degree^0.75 start-user
+// draw of HOP-Rec. Immutable after construction; shared read-only by threads.
 #pragma once
 
 #include <cstdint>

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <unordered_map>
 
 #include "reco/core/error.h"
@@ -17,7 +18,8 @@ namespace reco::graph {
 nlohmann::json HopRecOptions::to_json() const {
   return {{"dim", dim},       {"order", order},       {"negatives", negatives}, {"samples", samples},
           {"epochs", epochs}, {"lr", lr},             {"margin", margin},       {"l2_item", l2_item},
-          {"l2_user", l2_user}, {"confidence", confidence}};
+          {"l2_user", l2_user}, {"confidence", confidence}, {"source_power", source_power},
+          {"step_power", step_power}};
 }
 
 nlohmann::json HopRecReport::to_json() const {
@@ -85,6 +87,8 @@ Embeddings train_hoprec(const Interactions& data, const HopRecOptions& o, const 
   RECO_CHECK(o.lr > 0.0f) << "hoprec: lr must be > 0, got " << o.lr;
   RECO_CHECK(o.confidence == "inverse" || o.confidence == "uniform")
       << "hoprec: confidence must be 'inverse' or 'uniform', got '" << o.confidence << "'";
+  RECO_CHECK(o.source_power >= 0.0f && o.step_power >= 0.0f)
+      << "hoprec: source_power and step_power must be >= 0, got " << o.source_power << " and " << o.step_power;
   RECO_CHECK(data.size() > 0) << "hoprec: no interactions";
   Stopwatch clock;
   HopRecReport rep;
@@ -111,10 +115,16 @@ Embeddings train_hoprec(const Interactions& data, const HopRecOptions& o, const 
   rep.users = nu;
   rep.items = ni;
   rep.edges = eu.size();
-  const Adjacency u2i = build_adjacency(nu, eu, ei, ew, weighted);
-  const Adjacency i2u = build_adjacency(ni, ei, eu, ew, weighted);
+  // Step weights w^step_power and start weights degree^source_power: SMORe raises every
+  // sampling distribution to 0.75 (as word2vec does its unigram), which draws light users
+  // more often than a degree-proportional start would.
+  std::vector<float> step_w(ew.size());
+  for (size_t r = 0; r < ew.size(); ++r) step_w[r] = std::pow(ew[r], o.step_power);
+  const Adjacency u2i = build_adjacency(nu, eu, ei, step_w, weighted && o.step_power != 0.0f);
+  const Adjacency i2u = build_adjacency(ni, ei, eu, step_w, weighted && o.step_power != 0.0f);
   std::vector<double> degree(nu, 0.0);
   for (size_t r = 0; r < eu.size(); ++r) degree[eu[r]] += ew[r];
+  for (double& d : degree) d = std::pow(d, double(o.source_power));
   const AliasTable user_table(degree);
 
   const uint32_t dim = o.dim;

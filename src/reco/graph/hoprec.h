@@ -3,8 +3,9 @@
 // with higher-order (user, item, k) pairs harvested by random walks on the bipartite graph.
 //
 // One training sample (the paper's sampler, as SMORe's reference implementation draws it):
-//   u   ~ users, P(u) ∝ weighted degree (degree-aware: active users give more samples);
-//   i_1 ~ neighbours of u, P ∝ edge weight; i_k = two more steps item -> user -> item;
+//   u   ~ users, P(u) ∝ (weighted degree)^source_power (0.75 by default: active users give
+//         more samples, damped as SMORe's alias tables damp every degree);
+//   i_1 ~ neighbours of u, P ∝ (edge weight)^step_power; i_k = two more steps item -> user -> item;
 //   for k = 1..K and each of `negatives` items j drawn uniformly from all items:
 //     the pairwise term c·1[u·(i_k - j) <= ε_k]·(softplus(-u·(i_k - j)) + L2) (sgns_math.h),
 //     C(k) = 1/k (or 1 with confidence = "uniform"), ε_k = margin / k.
@@ -40,6 +41,8 @@ struct HopRecOptions {
   float l2_item = 0.0025f;     ///< λ for item vectors
   float l2_user = 0.025f;      ///< λ for user vectors
   std::string confidence = "inverse";  ///< C(k): "inverse" (1/k) | "uniform" (1)
+  float source_power = 0.75f;  ///< start user drawn ∝ degree^p (1 = degree, 0 = uniform over users)
+  float step_power = 0.75f;    ///< walk step to a neighbour ∝ edge weight^p (no effect on unit weights)
   nlohmann::json to_json() const;
 };
 

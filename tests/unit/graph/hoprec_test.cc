@@ -1,6 +1,7 @@
 // HOP-Rec: gradient of the margin-gated pairwise term vs finite differences (both sides
 // of the gate) and the item step; planted user-item blocks -> held-out in-block items rank
-// above out-of-block ones; one thread is bit-identical; weighted edges.
+// above out-of-block ones; one thread is bit-identical; weighted edges; the start user is
+// drawn ∝ degree^source_power (counted through the users a short run leaves untouched).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -170,6 +171,48 @@ TEST(HopRec, WeightedEdgesAndBadOptions) {
   EXPECT_EQ(e.users().size(), 3u);
   o.confidence = "square";
   EXPECT_THROW(train_hoprec(in, o, RunContext{1, 1}), Error);
+}
+
+// One heavy user on `heavy` items plus `light` users with one of the first items each. A
+// user never drawn as a walk's start keeps its initial vector bit for bit (users move only
+// as starts), so the untouched share of light users measures the start distribution:
+//   P(one given light user) = 1 / (light + heavy^p),  E[untouched share] = (1 - that)^walks.
+// With p = 0 / 0.75 / 1 the expected shares are about 0.05 / 0.28 / 0.76.
+TEST(HopRec, StartUserIsDrawnByDegreeToTheSourcePower) {
+  const int light = 300, heavy = 3000, walks = 3 * light;
+  Interactions in;
+  auto add = [&](uint64_t u, uint64_t i) {
+    in.user.push_back(u);
+    in.item.push_back(i);
+    in.weight.push_back(1.0f);
+    in.timestamp.push_back(0);
+  };
+  for (int k = 0; k < heavy; ++k) add(1, 1000 + k);
+  for (int k = 0; k < light; ++k) add(10 + k, 1000 + k);
+  auto untouched_share = [&](float power) {
+    HopRecOptions o;
+    o.dim = 4;
+    o.order = 1;
+    o.samples = walks;
+    o.source_power = power;
+    HopRecOptions still = o;
+    still.samples = 1;  // the same initial vectors (they depend on the seed only), one negligible step
+    still.lr = 1e-30f;
+    const RunContext ctx{1, 9};
+    const Embeddings a = train_hoprec(in, o, ctx), b = train_hoprec(in, still, ctx);
+    int same = 0;
+    for (int k = 0; k < light; ++k) {
+      const uint64_t u = 10 + k;
+      const auto ra = a.users().row(a.users().find(u)), rb = b.users().row(b.users().find(u));
+      same += std::equal(ra.begin(), ra.end(), rb.begin());
+    }
+    return same / double(light);
+  };
+  auto expected = [&](double p) { return std::pow(1.0 - 1.0 / (light + std::pow(double(heavy), p)), walks); };
+  for (float p : {0.0f, 0.75f, 1.0f}) EXPECT_NEAR(untouched_share(p), expected(p), 0.08) << "source_power " << p;
+  HopRecOptions bad;
+  bad.source_power = -1.0f;
+  EXPECT_THROW(train_hoprec(in, bad, RunContext{1, 1}), Error);
 }
 
 }  // namespace
