@@ -1,7 +1,8 @@
 // HOP-Rec: gradient of the margin-gated pairwise term vs finite differences (both sides
 // of the gate) and the item step; planted user-item blocks -> held-out in-block items rank
 // above out-of-block ones; one thread is bit-identical; weighted edges; the start user is
-// drawn ∝ degree^source_power (counted through the users a short run leaves untouched).
+// drawn ∝ degree^source_power and the walk step ∝ weight^step_power (counted through the
+// users / items a short run leaves untouched).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -213,6 +214,53 @@ TEST(HopRec, StartUserIsDrawnByDegreeToTheSourcePower) {
   HopRecOptions bad;
   bad.source_power = -1.0f;
   EXPECT_THROW(train_hoprec(in, bad, RunContext{1, 1}), Error);
+}
+
+// Users 10.. each hold item A (weight 1) and item B (weight 81); a filler user holds 4,000
+// more items so that uniform negatives rarely hit an A. An item moves only as a positive or a
+// negative, so the untouched share of A items measures the step u -> i_1, P(A) = 1 / (1 + 81^p):
+//   E[untouched] ≈ (1 - P(A) / (users + 1))^walks · (1 - 1 / items)^walks  (start uniform: source_power 0).
+// With step_power = 0 / 0.5 / 1 the expected shares are about 0.19 / 0.65 / 0.84.
+TEST(HopRec, WalkStepIsDrawnByWeightToTheStepPower) {
+  const int users = 200, filler = 4000, walks = 3 * users;
+  Interactions in;
+  auto add = [&](uint64_t u, uint64_t i, float w) {
+    in.user.push_back(u);
+    in.item.push_back(i);
+    in.weight.push_back(w);
+    in.timestamp.push_back(0);
+  };
+  for (int k = 0; k < users; ++k) {
+    add(10 + k, 1000 + 2 * k, 1.0f);       // A
+    add(10 + k, 1000 + 2 * k + 1, 81.0f);  // B
+  }
+  for (int k = 0; k < filler; ++k) add(1, 100000 + k, 1.0f);
+  auto untouched_share = [&](float power) {
+    HopRecOptions o;
+    o.dim = 4;
+    o.order = 1;
+    o.negatives = 1;
+    o.samples = walks;
+    o.source_power = 0.0f;
+    o.step_power = power;
+    HopRecOptions still = o;
+    still.samples = 1;
+    still.lr = 1e-30f;
+    const RunContext ctx{1, 11};
+    const Embeddings a = train_hoprec(in, o, ctx), b = train_hoprec(in, still, ctx);
+    int same = 0;
+    for (int k = 0; k < users; ++k) {
+      const uint64_t item = 1000 + 2 * k;
+      const auto ra = a.items().row(a.items().find(item)), rb = b.items().row(b.items().find(item));
+      same += std::equal(ra.begin(), ra.end(), rb.begin());
+    }
+    return same / double(users);
+  };
+  auto expected = [&](double p) {
+    const double pa = 1.0 / (1.0 + std::pow(81.0, p));
+    return std::pow(1.0 - pa / (users + 1), walks) * std::pow(1.0 - 1.0 / (2 * users + filler), walks);
+  };
+  for (float p : {0.0f, 0.5f, 1.0f}) EXPECT_NEAR(untouched_share(p), expected(p), 0.08) << "step_power " << p;
 }
 
 }  // namespace
