@@ -194,7 +194,7 @@ Action setup_build_graph(CLI::App* app, GlobalOptions& global) {
 Action setup_build_cooc(CLI::App* app, GlobalOptions& global) {
   struct Opts {
     InputOpts in;
-    std::string graph, out, rank_by = "cosine";
+    std::string graph, out, rank_by = "cosine", group_weight = "log";
     CoocOptions opt;
   };
   auto o = std::make_shared<Opts>();
@@ -206,12 +206,16 @@ Action setup_build_cooc(CLI::App* app, GlobalOptions& global) {
   app->add_flag("--sample-large", o->opt.sample_large_groups, "Sample --max-group items of larger groups instead");
   app->add_option("--rank-by", o->rank_by, "cosine | count")->capture_default_str();
   app->add_option("--min-count", o->opt.min_count, "Pairs seen fewer times are not kept")->capture_default_str();
+  app->add_option("--group-weight", o->group_weight,
+                  "log: a group of m items adds 1/log2(1+m) to each pair's cosine (inverse user frequency) | none")
+      ->capture_default_str();
   app->add_option("-o,--out", o->out, "Output co-occurrence file")->required();
   return [o, &global] {
     const RunContext ctx = global.context();
     RECO_CHECK(o->rank_by == "cosine" || o->rank_by == "count")
         << "--rank-by: expected 'cosine' or 'count', got '" << o->rank_by << "'";
     o->opt.rank_by = o->rank_by == "count" ? CoocScore::kCount : CoocScore::kCosine;
+    o->opt.group_weighting = parse_cooc_weighting(o->group_weight);
     Stopwatch total;
     std::optional<BipartiteGraph> g;
     nlohmann::json meta = nlohmann::json::object();

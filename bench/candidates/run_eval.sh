@@ -51,14 +51,18 @@ for ds in $datasets; do
     *) echo "unknown dataset $ds" >&2; exit 2 ;;
   esac
   "$reco" candidates build graph --edges "$d/train.csv" -o "$d/train.graph" --quiet
-  "$reco" candidates build cooc --edges "$d/train.csv" -o "$d/train.cooc" --quiet
+  # Co-occurrence with the default inverse-user-frequency group weight (--group-weight log) and
+  # 1000 neighbours per item (the default 100 is sized for serving; a user's score sums over
+  # all their history items, so deeper lists matter here), plus the plain cosine for reference.
+  "$reco" candidates build cooc --edges "$d/train.csv" --topk 1000 -o "$d/train.cooc" --quiet
+  "$reco" candidates build cooc --edges "$d/train.csv" --topk 1000 --group-weight none -o "$d/train_plain.cooc" --quiet
   # shellcheck disable=SC2086
   "$reco" --threads "$threads" --json candidates build item2vec --train "$d/train.csv" $item2vec_args \
     -o "$d/item2vec.embed" > "$d/item2vec.build.json"
   # shellcheck disable=SC2086
   "$reco" --threads "$threads" --json candidates build hoprec --train "$d/train.csv" $hoprec_args \
     -o "$d/hoprec.embed" > "$d/hoprec.build.json"
-  sources=(--source popular --source "cooc:$d/train.cooc" --source "pixie:$d/train.graph,steps=$steps"
+  sources=(--source popular --source "cooc:$d/train.cooc" --source "cooc:$d/train_plain.cooc,name=cooc-plain" --source "pixie:$d/train.graph,steps=$steps"
            --source "embed:$d/item2vec.embed$item2vec_query,name=item2vec" --source "embed:$d/hoprec.embed,name=hoprec")
   "$reco" --threads "$threads" candidates eval --train "$d/train.csv" --test "$d/test.csv" "${sources[@]}" \
     --json > "$d/reco_eval.json"

@@ -44,6 +44,16 @@ const char* score_name(CoocScore s) { return s == CoocScore::kCount ? "count" : 
 
 }  // namespace
 
+CoocWeighting parse_cooc_weighting(std::string_view name) {
+  if (name == "none") return CoocWeighting::kNone;
+  if (name == "log") return CoocWeighting::kInverseLogSize;
+  RECO_THROW(ErrorCode::kInvalidArgument) << "cooc group weighting: expected 'none' or 'log', got '" << name << "'";
+}
+
+std::string_view cooc_weighting_name(CoocWeighting w) {
+  return w == CoocWeighting::kNone ? "none" : "log";
+}
+
 CoOccurrence CoOccurrence::build(const BipartiteGraph& graph, const CoocOptions& opt, const RunContext& ctx,
                                  CoocReport* report, nlohmann::json meta) {
   Stopwatch watch;
@@ -56,7 +66,9 @@ CoOccurrence CoOccurrence::build(const BipartiteGraph& graph, const CoocOptions&
   // 1. Contributing groups, capped: group -> items (graph right indices).
   std::vector<uint64_t> goff(1, 0);
   std::vector<uint32_t> gitems;
+  std::vector<float> gweight;  // w_g per contributing group
   gitems.reserve(l2r.targets.size());
+  const bool weighted = opt.group_weighting == CoocWeighting::kInverseLogSize;
   for (uint32_t l = 0; l < NL; ++l) {
     const auto row = l2r.row(l);
     if (row.size() < 2) continue;  // a single item co-occurs with nothing
@@ -75,6 +87,7 @@ CoOccurrence CoOccurrence::build(const BipartiteGraph& graph, const CoocOptions&
       gitems.insert(gitems.end(), row.begin(), row.end());
     }
     goff.push_back(gitems.size());
+    gweight.push_back(weighted ? static_cast<float>(1.0 / std::log2(1.0 + static_cast<double>(row.size()))) : 1.0f);
   }
   const size_t G = goff.size() - 1;
   // 2. Transpose: item -> contributing groups; n_i = its length.
@@ -93,30 +106,37 @@ CoOccurrence CoOccurrence::build(const BipartiteGraph& graph, const CoocOptions&
   const int T = std::max(1, ctx.threads);
   std::vector<std::vector<Neighbor>> rows(NR);
   std::vector<std::vector<uint32_t>> acc(T);
+  std::vector<std::vector<double>> wacc(T);  // sum of w_g per pair (only when weighted)
   std::vector<std::vector<uint32_t>> touched(T);
   std::vector<uint64_t> pairs(T, 0);
   constexpr size_t kBlock = 256;
   const bool by_count = opt.rank_by == CoocScore::kCount;
   parallel_tasks(T, (NR + kBlock - 1) / kBlock, [&](size_t block, int w) {
     auto& a = acc[w];
+    auto& wa = wacc[w];
     auto& touch = touched[w];
     if (a.empty()) a.assign(NR, 0);
+    if (weighted && wa.empty()) wa.assign(NR, 0.0);
     for (uint32_t i = block * kBlock; i < std::min<size_t>(NR, (block + 1) * kBlock); ++i) {
       for (uint64_t p = ioff[i]; p < ioff[i + 1]; ++p) {
         const uint32_t g = igroups[p];
+        const double wg = gweight[g];
         for (uint64_t q = goff[g]; q < goff[g + 1]; ++q) {
           const uint32_t j = gitems[q];
           if (j == i) continue;
           if (a[j]++ == 0) touch.push_back(j);
+          if (weighted) wa[j] += wg;
         }
         pairs[w] += goff[g + 1] - goff[g] - 1;
       }
       auto& out = rows[i];
       const double ni = n_of(i);
       for (uint32_t j : touch) {
+        const double sum_w = weighted ? wa[j] : static_cast<double>(a[j]);
         if (a[j] >= opt.min_count)
-          out.push_back({j, a[j], static_cast<float>(a[j] / std::sqrt(ni * static_cast<double>(n_of(j))))});
+          out.push_back({j, a[j], static_cast<float>(sum_w / std::sqrt(ni * static_cast<double>(n_of(j))))});
         a[j] = 0;
+        if (weighted) wa[j] = 0.0;
       }
       touch.clear();
       auto better = [&](const Neighbor& x, const Neighbor& y) {
@@ -165,7 +185,8 @@ CoOccurrence CoOccurrence::build(const BipartiteGraph& graph, const CoocOptions&
   meta["options"] = {{"top_k", opt.top_k},
                      {"max_group_size", opt.max_group_size},
                      {"sample_large_groups", opt.sample_large_groups},
-                     {"min_count", opt.min_count}};
+                     {"min_count", opt.min_count},
+                     {"group_weighting", cooc_weighting_name(opt.group_weighting)}};
   meta["report"] = rep.to_json();
   c.items_ = s.items;
   c.groups_ = s.groups;

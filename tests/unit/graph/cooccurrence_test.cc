@@ -37,6 +37,7 @@ BipartiteGraph graph_of(const std::vector<std::set<uint64_t>>& groups) {
 
 struct Brute {
   std::map<std::pair<uint64_t, uint64_t>, uint32_t> c;
+  std::map<std::pair<uint64_t, uint64_t>, double> w;  // sum of 1/log2(1 + |g|) over shared groups
   std::map<uint64_t, uint32_t> n;
   uint64_t skipped = 0;
 };
@@ -52,7 +53,10 @@ Brute brute(const std::vector<std::set<uint64_t>>& groups, uint32_t limit) {
     for (uint64_t i : g) {
       ++b.n[i];
       for (uint64_t j : g)
-        if (i != j) ++b.c[{i, j}];
+        if (i != j) {
+          ++b.c[{i, j}];
+          b.w[{i, j}] += 1.0 / std::log2(1.0 + static_cast<double>(g.size()));
+        }
     }
   }
   return b;
@@ -61,33 +65,47 @@ Brute brute(const std::vector<std::set<uint64_t>>& groups, uint32_t limit) {
 TEST(CoOccurrence, MatchesBruteForceCountsAndCosine) {
   const auto groups = random_groups(1, 200, 60);
   const BipartiteGraph g = graph_of(groups);
-  CoocOptions opt;
-  opt.top_k = 1000;  // keep everything
-  opt.max_group_size = 25;
-  for (int threads : {1, 2}) {
-    CoocReport rep;
-    const CoOccurrence c = CoOccurrence::build(g, opt, RunContext{threads, 1}, &rep);
-    const Brute b = brute(groups, opt.max_group_size);
-    EXPECT_EQ(rep.groups_skipped, b.skipped);
-    EXPECT_GT(rep.groups_skipped, 0u);
-    size_t total = 0;
-    for (uint32_t i = 0; i < c.item_count(); ++i) {
-      const uint64_t id = c.item_id(i);
-      EXPECT_EQ(c.groups_of(i), b.n.count(id) ? b.n.at(id) : 0u);
-      const auto nb = c.neighbors(i);
-      for (size_t p = 0; p < nb.size(); ++p) {
-        const uint64_t jd = c.item_id(nb[p]);
-        ASSERT_TRUE(b.c.count({id, jd})) << id << " " << jd;
-        EXPECT_EQ(c.counts(i)[p], b.c.at({id, jd}));
-        EXPECT_NEAR(c.cosine(i)[p], b.c.at({id, jd}) / std::sqrt(double(b.n.at(id)) * b.n.at(jd)), 1e-6);
-        if (p) {
-          EXPECT_GE(c.cosine(i)[p - 1], c.cosine(i)[p]);
+  for (const CoocWeighting weighting : {CoocWeighting::kNone, CoocWeighting::kInverseLogSize}) {
+    CoocOptions opt;
+    opt.top_k = 1000;  // keep everything
+    opt.max_group_size = 25;
+    opt.group_weighting = weighting;
+    for (int threads : {1, 2}) {
+      CoocReport rep;
+      const CoOccurrence c = CoOccurrence::build(g, opt, RunContext{threads, 1}, &rep);
+      const Brute b = brute(groups, opt.max_group_size);
+      EXPECT_EQ(rep.groups_skipped, b.skipped);
+      EXPECT_GT(rep.groups_skipped, 0u);
+      EXPECT_EQ(c.meta()["options"]["group_weighting"], std::string(cooc_weighting_name(weighting)));
+      size_t total = 0;
+      bool weights_differ = false;
+      for (uint32_t i = 0; i < c.item_count(); ++i) {
+        const uint64_t id = c.item_id(i);
+        EXPECT_EQ(c.groups_of(i), b.n.count(id) ? b.n.at(id) : 0u);
+        const auto nb = c.neighbors(i);
+        for (size_t p = 0; p < nb.size(); ++p) {
+          const uint64_t jd = c.item_id(nb[p]);
+          ASSERT_TRUE(b.c.count({id, jd})) << id << " " << jd;
+          EXPECT_EQ(c.counts(i)[p], b.c.at({id, jd}));
+          const double shared = weighting == CoocWeighting::kNone ? b.c.at({id, jd}) : b.w.at({id, jd});
+          weights_differ |= std::abs(shared - b.c.at({id, jd})) > 1e-3;
+          EXPECT_NEAR(c.cosine(i)[p], shared / std::sqrt(double(b.n.at(id)) * b.n.at(jd)), 1e-6);
+          if (p) {
+            EXPECT_GE(c.cosine(i)[p - 1], c.cosine(i)[p]);
+          }
         }
+        total += nb.size();
       }
-      total += nb.size();
+      EXPECT_EQ(total, b.c.size());
+      EXPECT_EQ(weights_differ, weighting == CoocWeighting::kInverseLogSize);
     }
-    EXPECT_EQ(total, b.c.size());
   }
+}
+
+TEST(CoOccurrence, GroupWeightingNames) {
+  EXPECT_EQ(parse_cooc_weighting("none"), CoocWeighting::kNone);
+  EXPECT_EQ(parse_cooc_weighting("log"), CoocWeighting::kInverseLogSize);
+  EXPECT_THROW(parse_cooc_weighting("idf"), Error);
 }
 
 TEST(CoOccurrence, TopKKeepsTheBestByCount) {
