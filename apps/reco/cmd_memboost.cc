@@ -3,7 +3,9 @@
 //   update    incremental, durable update of a RocksDB counter store from an event log (resumes)
 //   query     a query's results by Memboost score from the store (or one pair)
 //   features  point-in-time Memboost ranking features, one CSV row per event-log row
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -32,6 +34,16 @@ uint64_t parse_query(const std::string& text) {
 }
 
 std::string query_text(uint64_t q) { return q == kNoQuery ? "none" : std::to_string(q); }
+
+// The latest timestamp of an event log (one streaming pass; --cold-holdout-days needs it first).
+int64_t last_timestamp(const std::string& events) {
+  EventReader reader(events);
+  Event e;
+  int64_t last = INT64_MIN;
+  while (reader.next(e)) last = std::max(last, e.timestamp);
+  RECO_CHECK_CODE(last != INT64_MIN, ErrorCode::kInvalidArgument) << events << ": no events";
+  return last;
+}
 
 void check_smoothing(double s) {
   RECO_CHECK_CODE(s > 0, ErrorCode::kInvalidArgument) << "--smoothing must be > 0 (pseudo-counts), got " << s;
@@ -198,6 +210,9 @@ Action features_action(CLI::App* cmd, GlobalOptions& global) {
     std::string events, priors, out, weights;
     double smoothing = 5;
     bool allow_unsorted = false;
+    double cold_fraction = 0;
+    double cold_holdout_days = 2;
+    int64_t cold_before = INT64_MIN;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--events", o->events, "Event log CSV in time order")->required();
@@ -206,21 +221,44 @@ Action features_action(CLI::App* cmd, GlobalOptions& global) {
   cmd->add_option("--weights", o->weights, "Engagement type weights for mb_score, e.g. click=1,save=2 (default: all 1)");
   cmd->add_option("--smoothing", o->smoothing, "Memboost pseudo-count of mb_score")->capture_default_str();
   cmd->add_flag("--allow-unsorted", o->allow_unsorted, "Take file order as time order when timestamps go back");
+  cmd->add_option("--cold-fraction", o->cold_fraction,
+                  "Memboost-input dropout: share of (query, item) pairs whose training rows are written with the "
+                  "values of an unseen pair (seeded by --seed)")
+      ->capture_default_str();
+  auto* holdout = cmd->add_option("--cold-holdout-days", o->cold_holdout_days,
+                                  "Rows in the last N whole UTC days (validation + test of `reco samples events`) "
+                                  "are never masked")
+                      ->capture_default_str();
+  cmd->add_option("--cold-before", o->cold_before, "Mask only rows with timestamp < this (unix s) instead")
+      ->excludes(holdout);
   return [o, &global] {
     check_smoothing(o->smoothing);
+    RECO_CHECK_CODE(o->cold_fraction >= 0 && o->cold_fraction <= 1, ErrorCode::kInvalidArgument)
+        << "--cold-fraction must be in [0, 1], got " << o->cold_fraction;
     const PositionPriors priors = PositionPriors::load(o->priors);
     const auto weights = parse_type_weights(o->weights, priors.types());
-    const FeaturesReport r =
-        write_feature_csv(o->events, priors, weights, o->smoothing, o->out, o->allow_unsorted, global.context());
+    ColdMask cold{o->cold_fraction, o->cold_before, global.context().seed};
+    if (o->cold_fraction > 0 && o->cold_before == INT64_MIN) {
+      RECO_CHECK_CODE(o->cold_holdout_days >= 0, ErrorCode::kInvalidArgument)
+          << "--cold-holdout-days must be >= 0, got " << o->cold_holdout_days;
+      cold.before = holdout_start(last_timestamp(o->events), o->cold_holdout_days);
+    }
+    const FeaturesReport r = write_feature_csv(o->events, priors, weights, o->smoothing, o->out, o->allow_unsorted,
+                                               global.context(), cold);
     if (global.json) {
       nlohmann::json j = {{"out", o->out},       {"events", o->events}, {"rows", r.rows},
                           {"requests", r.requests}, {"pairs", r.pairs},  {"rows_with_history", r.rows_with_history},
+                          {"rows_masked", r.rows_masked}, {"cold_fraction", o->cold_fraction},
+                          {"cold_before", cold.fraction > 0 ? nlohmann::json(cold.before) : nlohmann::json()},
                           {"seconds", r.seconds}};
       std::printf("%s\n", j.dump().c_str());
     } else if (!global.quiet) {
       std::printf("memboost features -> %s: %llu rows, %llu requests, %llu pairs, %llu rows with history, %.2f s\n",
                   o->out.c_str(), (unsigned long long)r.rows, (unsigned long long)r.requests,
                   (unsigned long long)r.pairs, (unsigned long long)r.rows_with_history, r.seconds);
+      if (cold.fraction > 0)
+        std::printf("  cold mask: %llu rows of %.3g of the pairs, before t=%lld\n", (unsigned long long)r.rows_masked,
+                    cold.fraction, (long long)cold.before);
     }
     return 0;
   };

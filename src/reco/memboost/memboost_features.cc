@@ -1,9 +1,11 @@
 #include "reco/memboost/memboost_features.h"
 
 #include <charconv>
+#include <cmath>
 
 #include "reco/core/error.h"
 #include "reco/core/progress.h"
+#include "reco/core/rng.h"
 #include "reco/core/text_writer.h"
 #include "reco/core/timer.h"
 
@@ -65,6 +67,18 @@ std::vector<std::string> MemboostFeatures::column_names() const {
   return c;
 }
 
+bool cold_pair(const ColdMask& mask, uint64_t query, uint64_t item) {
+  if (mask.fraction <= 0) return false;
+  if (mask.fraction >= 1) return true;
+  const uint64_t h = mix64(mix64(derive_seed(mask.seed, 0x636f6c64) ^ query) ^ item);
+  return static_cast<double>(h >> 11) * 0x1.0p-53 < mask.fraction;  // uniform in [0, 1)
+}
+
+int64_t holdout_start(int64_t last, double days) {
+  const double day_end = (std::floor(static_cast<double>(last) / 86400.0) + 1.0) * 86400.0;
+  return static_cast<int64_t>(day_end - days * 86400.0);
+}
+
 namespace {
 // 7 significant digits: features do not need round-trip precision and 10M rows stay small.
 void write_num(TextWriter& w, double v) {
@@ -80,12 +94,15 @@ struct Buffered {
 
 FeaturesReport write_feature_csv(const std::string& events_path, const PositionPriors& priors,
                                  const std::vector<double>& weights, double smoothing, const std::string& out_path,
-                                 bool allow_unsorted, const RunContext& ctx) {
+                                 bool allow_unsorted, const RunContext& ctx, const ColdMask& cold) {
+  RECO_CHECK_CODE(cold.fraction >= 0 && cold.fraction <= 1, ErrorCode::kInvalidArgument)
+      << "memboost features: the cold fraction must be in [0, 1], got " << cold.fraction;
   Stopwatch clock;
   EventReader reader(events_path);
   RECO_CHECK_CODE(reader.engagement_types() == priors.types(), ErrorCode::kInvalidArgument)
       << events_path << ": engagement types differ from the position priors' (estimate priors on this log)";
   MemboostFeatures features(priors, weights, smoothing);
+  const FeatureRow cold_row = features.row_at(PairIndex::kMissing);  // what an unseen pair gets
   const size_t T = priors.types().size(), P = features.primary_type();
   TextWriter out(out_path);
   {
@@ -108,9 +125,14 @@ FeaturesReport write_feature_csv(const std::string& events_path, const PositionP
     for (size_t i = 0; i < in_request; ++i) slots[i] = features.slot(pair_key(request[i]));
     for (size_t i = 0; i < in_request; ++i) features.prefetch_at(slots[i]);
     for (size_t i = 0; i < in_request; ++i) {
-      const FeatureRow r = features.row_at(slots[i]);
+      FeatureRow r = features.row_at(slots[i]);
+      if (r.counters.impressions > 0) ++report.rows_with_history;
+      const Event& ev = request[i];
+      if (cold.fraction > 0 && ev.timestamp < cold.before && cold_pair(cold, ev.query_item_id, ev.item_id)) {
+        r = cold_row;
+        ++report.rows_masked;
+      }
       const PairCounters& c = r.counters;
-      if (c.impressions > 0) ++report.rows_with_history;
       write_num(out, c.impressions);
       out.write_char(',');
       write_num(out, c.expected[P]);

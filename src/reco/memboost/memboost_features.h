@@ -14,6 +14,15 @@
 // (c + smoothing) / (E + smoothing), the COEC shrunk toward 1 (1 before any impression, so a
 // cold pair does not look like one that was never engaged; raw c and E are columns too). Row i of the CSV belongs to row i of the log.
 //
+// Memboost-input dropout (ColdMask): a model trained on these columns sees mostly pairs with
+// history, so its response to a cold pair (all counts 0, COEC 1, score 0) is learned from few rows
+// and it leans on the Memboost columns at the expense of the content features that cold lists
+// depend on. With cold.fraction > 0, every row of a seeded share of (query, item) pairs whose
+// timestamp is before cold.before (the training part) is written with the values an unseen pair
+// gets; the counters still count those rows, so later (validation/test) rows keep their history.
+// A pair is selected by a hash of (seed, query, item): all its training rows go cold together,
+// as for a pair never seen, and the choice does not depend on the log's order or size.
+//
 // Data layout: a PairIndex (PairKey -> dense slot) and one flat array of doubles, stride 1 + 2·types:
 // [impressions, engaged_0..T-1, expected_0..T-1] per slot; ~(40..80 + 8·(1+2T)) bytes per pair.
 #pragma once
@@ -64,19 +73,33 @@ class MemboostFeatures {
   std::vector<double> values_;  // [slot * (1 + 2T) + ...]
 };
 
+struct ColdMask {
+  double fraction = 0;             ///< share of pairs masked, in [0, 1]; 0 = off
+  int64_t before = INT64_MIN;      ///< only rows with timestamp < before are masked (the training part)
+  uint64_t seed = 0;               ///< selects the pairs (cold_pair())
+};
+
+/// Whether `mask` selects the pair (query, item): a pure function of (seed, query, item).
+bool cold_pair(const ColdMask& mask, uint64_t query, uint64_t item);
+
+/// The first timestamp of the last `days` whole UTC days of a log whose last event is at `last`
+/// (days end at the midnight after `last`), the boundary `reco samples events` splits at.
+int64_t holdout_start(int64_t last, double days);
+
 struct FeaturesReport {
   uint64_t rows = 0;
   uint64_t requests = 0;
   uint64_t pairs = 0;
-  uint64_t rows_with_history = 0;  ///< rows whose pair had impressions before
+  uint64_t rows_with_history = 0;  ///< rows whose pair had impressions before (as counted, before masking)
+  uint64_t rows_masked = 0;        ///< rows written with cold values (ColdMask)
   double seconds = 0;
 };
 
 /// Streams `events_path` and writes the feature CSV to `out_path` (atomically). The log must be
 /// in time order (timestamps never decrease; kInvalidArgument naming the line otherwise) unless
-/// `allow_unsorted`, which takes file order as time order.
+/// `allow_unsorted`, which takes file order as time order. `cold`: Memboost-input dropout (above).
 FeaturesReport write_feature_csv(const std::string& events_path, const PositionPriors& priors,
                                  const std::vector<double>& weights, double smoothing, const std::string& out_path,
-                                 bool allow_unsorted, const RunContext& ctx);
+                                 bool allow_unsorted, const RunContext& ctx, const ColdMask& cold = {});
 
 }  // namespace reco::memboost

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reco/memboost/memboost_features.h"
 #include "synthetic_log.h"
 #include "testing/testing.h"
 
@@ -74,6 +75,28 @@ TEST(MemboostCli, PriorsUpdateQueryFeatures) {
   EXPECT_EQ(static_cast<size_t>(std::count(csv.begin(), csv.end(), '\n')), events.size() + 1);
   EXPECT_EQ(csv.rfind("mb_impressions,mb_expected_click,mb_click,mb_coec_click,mb_score,mb_save,mb_expected_save\n", 0),
             0u);
+
+  // Memboost-input dropout: rows before --cold-before of half the pairs written as unseen pairs.
+  const int64_t half = events[events.size() / 2].timestamp;
+  std::tie(rc, out) = run_command(reco() + " --seed 3 memboost features --events " + log + " --priors " +
+                                  dir.file("p.json") + " -o " + dir.file("c.csv") +
+                                  " --weights click=1,save=2 --smoothing 2 --cold-fraction 0.5 --cold-before " +
+                                  std::to_string(half) + " --json");
+  ASSERT_EQ(rc, 0) << out;
+  const auto cj = last_json_line(out);
+  EXPECT_EQ(cj["cold_before"].get<int64_t>(), half);
+  EXPECT_GT(cj["rows_masked"].get<uint64_t>(), 0u);
+  EXPECT_LT(cj["rows_masked"].get<uint64_t>(), events.size() / 2);
+  // The default boundary (2 holdout days ending the day after the last event) lies before this one-day log.
+  std::tie(rc, out) = run_command(reco() + " memboost features --events " + log + " --priors " +
+                                  dir.file("p.json") + " -o " + dir.file("c.csv") + " --cold-fraction 0.5 --json");
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_EQ(last_json_line(out)["rows_masked"].get<uint64_t>(), 0u);
+  EXPECT_EQ(last_json_line(out)["cold_before"].get<int64_t>(), holdout_start(events.back().timestamp, 2.0));
+  std::tie(rc, out) = run_command(reco() + " memboost features --events " + log + " --priors " +
+                                  dir.file("p.json") + " -o " + dir.file("c.csv") + " --cold-fraction 1.5");
+  EXPECT_NE(rc, 0);
+  EXPECT_NE(out.find("--cold-fraction must be in [0, 1]"), std::string::npos) << out;
 }
 
 TEST(MemboostCli, ClearErrors) {

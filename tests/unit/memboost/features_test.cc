@@ -122,5 +122,90 @@ TEST(MemboostFeatures, UnsortedLogIsAnErrorNamingTheLine) {
   EXPECT_NO_THROW(write_feature_csv(dir.file("e.csv"), priors, {1, 1}, 1.0, dir.file("f.csv"), true, RunContext{}));
 }
 
+TEST(MemboostFeatures, ColdMaskWritesUnseenPairValuesOnSelectedTrainingPairsOnly) {
+  testlog::Config cfg;
+  cfg.requests = 600;
+  cfg.items = 40;
+  cfg.queries = 4;  // 160 pairs, each seen many times
+  const auto events = testlog::generate(cfg);
+  testing::TempDir dir;
+  testlog::write(dir.file("e.csv"), events);
+  const PositionPriors priors = priors_of(events);
+  const std::vector<double> w = {1, 2};
+  write_feature_csv(dir.file("e.csv"), priors, w, 5.0, dir.file("plain.csv"), false, RunContext{});
+  const ColdMask mask{0.3, 1000 + 400, 7};  // requests 0..399 are "training"
+  const FeaturesReport rep =
+      write_feature_csv(dir.file("e.csv"), priors, w, 5.0, dir.file("cold.csv"), false, RunContext{}, mask);
+  const auto plain = read_csv(dir.file("plain.csv"));
+  const auto cold = read_csv(dir.file("cold.csv"));
+  ASSERT_EQ(plain.size(), events.size() + 1);
+  ASSERT_EQ(cold.size(), plain.size());
+  EXPECT_EQ(cold[0], plain[0]);
+  // The values an unseen pair gets: counts 0, smoothed COEC 1, score 0.
+  const std::vector<std::string> unseen = {"0", "0", "0", "1", "0", "0", "0"};
+  size_t masked = 0, masked_with_history = 0, later_with_history = 0;
+  std::unordered_map<PairKey, bool, PairKeyHash> pair_selected;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const Event& e = events[i];
+    const bool selected = cold_pair(mask, e.query_item_id, e.item_id);
+    pair_selected[pair_key(e)] = selected;
+    if (e.timestamp < mask.before && selected) {
+      EXPECT_EQ(cold[i + 1], unseen) << "row " << i;
+      ++masked;
+      masked_with_history += plain[i + 1][0] != "0";
+    } else {
+      EXPECT_EQ(cold[i + 1], plain[i + 1]) << "row " << i << " must be untouched";
+      later_with_history += selected && plain[i + 1][0] != "0";
+    }
+  }
+  EXPECT_EQ(rep.rows_masked, masked);
+  EXPECT_GT(masked_with_history, 100u);  // the mask really hid history
+  // Counters kept counting the masked rows: later rows of selected pairs carry their full history.
+  EXPECT_GT(later_with_history, 50u);
+  size_t selected = 0;
+  for (const auto& [key, s] : pair_selected) selected += s;
+  EXPECT_GT(selected, pair_selected.size() / 10);  // ~30 % of ~160 pairs
+  EXPECT_LT(selected, pair_selected.size() / 2);
+}
+
+TEST(MemboostFeatures, ColdMaskIsDeterministicBySeed) {
+  ColdMask a{0.25, 0, 11}, b{0.25, 0, 11}, c{0.25, 0, 12};
+  size_t same = 0, hits = 0, n = 4000;
+  for (uint64_t q = 0; q < 40; ++q) {
+    for (uint64_t item = 0; item < 100; ++item) {
+      EXPECT_EQ(cold_pair(a, q, item), cold_pair(b, q, item));
+      same += cold_pair(a, q, item) == cold_pair(c, q, item);
+      hits += cold_pair(a, q, item);
+    }
+  }
+  EXPECT_LT(same, n * 9 / 10);  // another seed picks other pairs (agreement ~ 0.25² + 0.75² = 62.5 %)
+  EXPECT_NEAR(static_cast<double>(hits) / n, 0.25, 0.03);
+  EXPECT_FALSE(cold_pair(ColdMask{0.0, 0, 11}, 1, 2));
+  EXPECT_TRUE(cold_pair(ColdMask{1.0, 0, 11}, 1, 2));
+
+  // Whole files: the same seed writes the same bytes.
+  testlog::Config cfg;
+  cfg.requests = 200;
+  cfg.items = 30;
+  cfg.queries = 3;
+  const auto events = testlog::generate(cfg);
+  testing::TempDir dir;
+  testlog::write(dir.file("e.csv"), events);
+  const PositionPriors priors = priors_of(events);
+  for (const char* name : {"1.csv", "2.csv"})
+    write_feature_csv(dir.file("e.csv"), priors, {1, 1}, 1.0, dir.file(name), false, RunContext{}, a);
+  EXPECT_EQ(testing::read_file(dir.file("1.csv")), testing::read_file(dir.file("2.csv")));
+  EXPECT_THROW(write_feature_csv(dir.file("e.csv"), priors, {1, 1}, 1.0, dir.file("x.csv"), false, RunContext{},
+                                 ColdMask{1.5, 0, 1}),
+               Error);
+}
+
+TEST(MemboostFeatures, HoldoutStartIsTheSamplesSplitBoundary) {
+  // Last event on day 10 at 13:00: two holdout days start at midnight of day 9.
+  EXPECT_EQ(holdout_start(10 * 86400 + 13 * 3600, 2.0), 9 * 86400);
+  EXPECT_EQ(holdout_start(10 * 86400, 1.0), 10 * 86400);
+  EXPECT_EQ(holdout_start(10 * 86400 + 1, 0.0), 11 * 86400);
+}
+
 }  // namespace
 }  // namespace reco::memboost
