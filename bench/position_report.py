@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Markdown report of bench/run_position_bench.sh: `position_report.py WORK_DIR`.
 
-Reads WORK_DIR/seed<S>/{<model>.rank.json, none.eval.json, none.pred.csv, none/mb.ranked.csv,
+Reads WORK_DIR/seed<S>/{<model>.rank.json, none.eval.json, none.pred.csv, none/mb/mbcold.ranked.csv,
 s.dataset, sim/sim.json} and WORK_DIR/coec/{priors_random.json, sim/examination.csv}."""
 import csv
 import glob
@@ -198,9 +198,11 @@ def group_ndcg(ranked_csv, relevance, hot, k=10):
 def memboost(work):
     print("## 4. Memboost as features: NDCG@10 vs true relevance (test), by Memboost history of the list\n")
     print("hot = row had mb_impressions > 0 (point-in-time); list buckets by the share of hot rows.\n")
-    print("Δ ± paired standard error over the lists of the bucket (sd of per-list differences / √lists).\n")
-    print("| seed | bucket | lists | none | +mb features | Δ ± se |")
-    print("|---|---|---|---|---|---|")
+    print("Δ ± paired standard error over the lists of the bucket (sd of per-list differences / √lists).")
+    print("mb = none + Memboost features; mbcold = the same with Memboost-input dropout in training")
+    print("(`memboost features --cold-fraction`, the share is in seed<S>/features_cold.json).\n")
+    print("| seed | bucket | lists | none | mb | Δ mb ± se | mbcold | Δ mbcold ± se |")
+    print("|---|---|---|---|---|---|---|---|")
     for s, d in seeds(work):
         if not os.path.exists(os.path.join(d, "mb.ranked.csv")):
             continue
@@ -209,22 +211,27 @@ def memboost(work):
         hot = mbi > mbi.min() + 1e-6  # normalized log1p: the minimum is the raw 0
         rel = np.asarray(ds.f32("true_relevance"))
         a = group_ndcg(os.path.join(d, "none.ranked.csv"), rel, hot)
-        b = group_ndcg(os.path.join(d, "mb.ranked.csv"), rel, hot)
-        rj = {m: rel_ndcg(load(os.path.join(d, f"{m}.rank.json"))) for m in ["none", "mb"]}
+        variants = [m for m in ["mb", "mbcold"] if os.path.exists(os.path.join(d, f"{m}.ranked.csv"))]
+        lists = {m: group_ndcg(os.path.join(d, f"{m}.ranked.csv"), rel, hot) for m in variants}
+        rj = {m: rel_ndcg(load(os.path.join(d, f"{m}.rank.json"))) for m in ["none"] + variants}
         buckets = [("all (reco rank)", None), ("all (python)", lambda f: True), ("cold (0 hot rows)", lambda f: f == 0),
                    ("mixed", lambda f: 0 < f < 0.5), ("hot (≥50% hot rows)", lambda f: f >= 0.5)]
         for name, pred in buckets:
             if pred is None:
-                print(f"| {s} | {name} | | {fmt(rj['none'])} | {fmt(rj['mb'])} | {rj['mb'] - rj['none']:+.4f} |")
+                cells = [f"{fmt(rj[m])} | {rj[m] - rj['none']:+.4f}" for m in variants]
+                print(f"| {s} | {name} | | {fmt(rj['none'])} | " + " | ".join(cells) + " |")
                 continue
-            gs = [g for g in a if g in b and pred(a[g][1])]
+            gs = [g for g in a if pred(a[g][1]) and all(g in lists[m] for m in variants)]
             if not gs:
-                print(f"| {s} | {name} | 0 | | | |")
+                print(f"| {s} | {name} | 0 | | | | | |")
                 continue
             va = np.array([a[g][0] for g in gs])
-            vb = np.array([b[g][0] for g in gs])
-            se = float(np.std(vb - va, ddof=1) / np.sqrt(len(gs))) if len(gs) > 1 else float("nan")
-            print(f"| {s} | {name} | {len(gs)} | {va.mean():.4f} | {vb.mean():.4f} | {vb.mean() - va.mean():+.4f} ± {se:.4f} |")
+            cells = []
+            for m in variants:
+                vb = np.array([lists[m][g][0] for g in gs])
+                se = float(np.std(vb - va, ddof=1) / np.sqrt(len(gs))) if len(gs) > 1 else float("nan")
+                cells.append(f"{vb.mean():.4f} | {vb.mean() - va.mean():+.4f} ± {se:.4f}")
+            print(f"| {s} | {name} | {len(gs)} | {va.mean():.4f} | " + " | ".join(cells) + " |")
     print()
 
 

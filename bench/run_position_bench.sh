@@ -2,7 +2,8 @@
 # Position-bias / calibration / COEC / Memboost-feature bars of issue 6 on `reco simulate` data.
 # Usage: bench/run_position_bench.sh [WORK_DIR]   (default bench/results/position)
 # Env: RECO (binary, default build/apps/reco/reco), SEEDS ("1 2 3"), IMPRESSIONS (2000000),
-#      COEC_IMPRESSIONS (10000000), SWEEP_SEEDS ("1"), THREADS (2).
+#      COEC_IMPRESSIONS (10000000), SWEEP_SEEDS ("1"), THREADS (2),
+#      MB_COLD (0.15: Memboost-input dropout of model "mbcold", `memboost features --cold-fraction`; 0 = skip it).
 # Writes per-seed JSON/CSV under WORK_DIR/seed<S>/ and the markdown report to WORK_DIR/report.md.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,6 +16,7 @@ SWEEP_SEEDS="${SWEEP_SEEDS:-1}"
 IMPRESSIONS="${IMPRESSIONS:-2000000}"
 COEC_IMPRESSIONS="${COEC_IMPRESSIONS:-10000000}"
 THREADS="${THREADS:-2}"
+MB_COLD="${MB_COLD:-0.15}"
 BASE="$ROOT/bench/sim/ranker_base.toml"
 MB_DENSE='"mb_impressions", "mb_expected_click", "mb_click", "mb_coec_click", "mb_score", '
 mkdir -p "$WORK"
@@ -22,18 +24,19 @@ WORK="$(cd "$WORK" && pwd)"
 start=$(date +%s)
 log() { echo "[$(( $(date +%s) - start ))s] $*" >&2; }
 
-# config NAME [position table lines...]: base config on s.dataset, optional [position] table.
+# config NAME [position table lines...]: base config on $DATA (default s.dataset), optional [position] table;
+# models named mb* get the Memboost features.
 config() {
   local name="$1"; shift
-  sed 's/^path = .*/path = "s.dataset"/' "$BASE" > "$name.toml"
-  if [ "$name" = mb ]; then sed -i "s/^dense = \[/dense = [$MB_DENSE/" "$name.toml"; fi
+  sed "s/^path = .*/path = \"${DATA:-s.dataset}\"/" "$BASE" > "$name.toml"
+  case "$name" in mb*) sed -i "s/^dense = \[/dense = [$MB_DENSE/" "$name.toml" ;; esac
   if [ $# -gt 0 ]; then printf '\n[position]\n' >> "$name.toml"; printf '%s\n' "$@" >> "$name.toml"; fi
 }
-# model NAME SEED: train NAME.toml, rank (--json, position both) and keep the ranked lists.
+# model NAME SEED: train NAME.toml, rank on $DATA's test day (--json, position both), keep the ranked lists.
 model() {
   local name="$1" seed="$2"
   "$R" -q --threads "$THREADS" --seed "$seed" train --config "$name.toml" --out "$name.model" > "$name.train.log" 2>&1
-  "$R" -q --threads "$THREADS" rank --model "$name.model" --data s.dataset --relevance true_relevance --k 10 \
+  "$R" -q --threads "$THREADS" rank --model "$name.model" --data "${DATA:-s.dataset}" --relevance true_relevance --k 10 \
     --json --out "$name.ranked.csv" > "$name.rank.json"
 }
 
@@ -45,13 +48,22 @@ for S in $SEEDS; do
   "$R" -q memboost features --events sim/events.csv --priors priors.json -o mb.csv > features.log 2>&1
   "$R" -q samples events --events sim/events.csv --truth sim/truth.csv --items sim/items.csv \
     --users sim/users.csv --features mb.csv -o s.dataset > samples.log 2>&1
-  rm -f mb.csv sim/events.csv
+  if [ "$MB_COLD" != 0 ]; then
+    # Memboost-input dropout: the training rows of a seeded share of pairs carry an unseen pair's values
+    # (validation/test rows are the same as in s.dataset, so the ranked test lists compare row for row).
+    "$R" --json --seed "$S" memboost features --events sim/events.csv --priors priors.json \
+      --cold-fraction "$MB_COLD" -o mbcold.csv > features_cold.json
+    "$R" -q samples events --events sim/events.csv --truth sim/truth.csv --items sim/items.csv \
+      --users sim/users.csv --features mbcold.csv -o scold.dataset > samples_cold.log 2>&1
+  fi
+  rm -f mb.csv mbcold.csv sim/events.csv
   config none;                                              model none "$S"
   config feature 'method = "feature"' 'dropout = 0.15';     model feature "$S"
   config tower 'method = "tower"' 'cross = "platform"' 'dropout = 0.1'; model tower "$S"
   config ipw 'method = "ipw"' 'slice = "random_slice"';     model ipw "$S"
   config mb;                                                model mb "$S"
-  log "seed $S: trained none/feature/tower/ipw/mb"
+  if [ "$MB_COLD" != 0 ]; then DATA=scold.dataset config mbcold; DATA=scold.dataset model mbcold "$S"; fi
+  log "seed $S: trained none/feature/tower/ipw/mb/mbcold"
   config platt; printf '\n[calibration]\nmethod = "platt"\n' >> platt.toml
   "$R" -q --threads "$THREADS" --seed "$S" train --config platt.toml --out platt.model > platt.train.log 2>&1
   for m in none platt; do
