@@ -9,6 +9,7 @@
 #include "reco/graph/cooccurrence.h"
 #include "reco/graph/pixie_walk.h"
 #include "reco/retrieval/popular_source.h"
+#include "reco/twotower/two_tower_source.h"
 
 #if __has_include("reco/retrieval/embedding_source.h")
 #include "reco/retrieval/embedding_source.h"
@@ -78,10 +79,11 @@ SourceSpec parse_source_spec(const std::string& text) {
                                               << "'";
     spec.params[parts[i].substr(0, eq)] = parts[i].substr(eq + 1);
   }
-  static const std::set<std::string> kinds = {"pixie", "cooc", "embed", "popular"};
+  static const std::set<std::string> kinds = {"pixie", "cooc", "embed", "twotower", "popular"};
   if (!kinds.count(spec.kind))
     RECO_THROW(ErrorCode::kInvalidArgument) << "--source '" << text << "': unknown kind '" << spec.kind
-                                            << "' (expected pixie:G.graph, cooc:C.cooc, embed:E.embed or popular)";
+                                            << "' (expected pixie:G.graph, cooc:C.cooc, embed:E.embed, twotower:M.twotower "
+                                               "or popular)";
   if (spec.kind == "popular") {
     RECO_CHECK(spec.path.empty()) << "--source '" << text << "': popular takes no file (it is built from --train)";
   } else {
@@ -113,6 +115,13 @@ std::shared_ptr<const CandidateSource> open_source(const SourceSpec& spec, const
     check_keys(spec, {});
     RECO_CHECK(inputs.train != nullptr) << "--source popular needs --train (the interactions it counts)";
     return std::make_shared<PopularSource>(*inputs.train);
+  }
+  if (spec.kind == "twotower") {
+    check_keys(spec, {"ann"});
+    twotower::TwoTowerSourceOptions o;
+    o.name = spec.label;
+    if (auto it = spec.params.find("ann"); it != spec.params.end()) o.ann_path = it->second;
+    return std::shared_ptr<const CandidateSource>(twotower::open_two_tower_source(spec.path, o));
   }
   // embed
   check_keys(spec, {"ann", "history", "recency"});

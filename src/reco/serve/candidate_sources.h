@@ -5,6 +5,9 @@
 //   pixie:G.graph[,steps=N][,alpha=A][,walkers=W][,weighted=1]   Pixie walks from the user's items
 //   cooc:C.cooc                                                  co-occurrence neighbours
 //   embed:E.embed[,ann=A.ann][,history=N][,recency=1]            embedding nearest neighbours
+//   twotower:M.twotower[,ann=A.ann]                              two-tower: the user tower run per request
+//        on (request.user, its last H history items), dot product over the model's item vectors
+//        (computed at open); ann= an index built from the model's --embeddings export, else exact
 //   popular                                                      most popular in --train
 // Any spec may add quota=N (its share when merged; 0 = k) and name=LABEL (shown in
 // provenance and tables; default = the spec's kind).
