@@ -47,7 +47,7 @@ def fmt(x, nd=4):
 
 
 def debiasing(work):
-    methods = ["none", "feature", "tower", "ipw"]
+    methods = ["none", "feature", "feature_slice", "tower", "ipw"]
     rows = {m: {} for m in methods}
     for s, d in seeds(work):
         for m in methods:

@@ -60,10 +60,12 @@ for S in $SEEDS; do
   config none;                                              model none "$S"
   config feature 'method = "feature"' 'dropout = 0.15';     model feature "$S"
   config tower 'method = "tower"' 'cross = "platform"' 'dropout = 0.1'; model tower "$S"
+  # Dropout on the random slice only: id 0 then learns a rate whose position does not depend on the item.
+  config feature_slice 'method = "feature"' 'dropout = 1.0' 'slice = "random_slice"'; model feature_slice "$S"
   config ipw 'method = "ipw"' 'slice = "random_slice"';     model ipw "$S"
   config mb;                                                model mb "$S"
   if [ "$MB_COLD" != 0 ]; then DATA=scold.dataset config mbcold; DATA=scold.dataset model mbcold "$S"; fi
-  log "seed $S: trained none/feature/tower/ipw/mb/mbcold"
+  log "seed $S: trained none/feature/tower/feature_slice/ipw/mb/mbcold"
   config platt; printf '\n[calibration]\nmethod = "platt"\n' >> platt.toml
   "$R" -q --threads "$THREADS" --seed "$S" train --config platt.toml --out platt.model > platt.train.log 2>&1
   for m in none platt; do
@@ -77,7 +79,7 @@ for S in $SEEDS; do
     done
     log "seed $S: dropout sweep done"
   done
-  for f in feature tower ipw feature_d*; do rm -f "$f.ranked.csv"; done
+  for f in feature feature_slice tower ipw feature_d*; do rm -f "$f.ranked.csv"; done
 done
 
 # COEC bar: priors of an all-random log (bench/sim/all_random.toml: no model effect) vs the true examination curve.

@@ -38,7 +38,10 @@ void PositionBias::validate() const {
                               << "\"";
   RECO_CHECK(max_position >= 1 && max_position <= 100000)
       << "position.max_position: " << max_position << " is out of range [1, 100000]";
-  RECO_CHECK(dropout >= 0.0f && dropout < 1.0f) << "position.dropout: " << dropout << " is outside [0, 1)";
+  // Dropout restricted to the unbiased slice may drop all of it (1); over all rows it must leave positions.
+  const float max_dropout = slice.empty() ? 1.0f : 1.0f + 1e-6f;
+  RECO_CHECK(dropout >= 0.0f && dropout < max_dropout)
+      << "position.dropout: " << dropout << " is outside " << (slice.empty() ? "[0, 1)" : "[0, 1] (with position.slice)");
   RECO_CHECK(cross.empty() || method == PositionMethod::kTower) << "position.cross: only the tower method crosses";
   RECO_CHECK(cross_rows >= 1) << "position.cross: the crossed column has no ids";
   RECO_CHECK(static_cast<uint64_t>(max_position + 1) * cross_rows <= (uint64_t{1} << 31))

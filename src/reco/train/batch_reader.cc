@@ -17,6 +17,14 @@ BatchReader::BatchReader(const Dataset& ds, const models::FeatureMap& features, 
     position_column_ = models::PositionColumn(ds, position_.column);
     if (!position_.cross.empty()) cross_ = ds.u32(position_.cross);
     if (position_.method != models::PositionMethod::kIpw) position_dropout_ = position_.dropout;
+    // Slice-restricted dropout (feature / tower with position.slice): only the training reader needs
+    // the marker, and scoring data may lack it, so it is read when present.
+    if (position_dropout_ > 0.0f && !position_.slice.empty() && ds.has(position_.slice)) {
+      const auto& info = ds.column(position_.slice);
+      RECO_CHECK(info.storage == ColumnStorage::kF32) << ds.path() << ": position.slice column '" << position_.slice
+                                                      << "' must be f32 (nonzero = unbiased row)";
+      dropout_slice_ = ds.f32(position_.slice);
+    }
     if (position.ipw) {
       RECO_CHECK(position_.method == models::PositionMethod::kIpw && with_labels)
           << "inverse propensity weights need a model with position.method = \"ipw\" and labels";
@@ -53,7 +61,9 @@ void BatchReader::fill_position(std::span<const uint64_t> rows, models::Batch& b
   auto id_of = [&](size_t r) -> uint32_t {
     if (position_input_.zeroed) return 0;
     uint32_t id = position_column_.id(rows[r], max);
-    if (dropout && position_dropout_ > 0.0f && dropout->uniform() < position_dropout_) id = 0;
+    if (dropout && position_dropout_ > 0.0f && (position_.slice.empty() || in_dropout_slice(rows[r])) &&
+        dropout->uniform() < position_dropout_)
+      id = 0;
     return id;
   };
   if (position_.method == models::PositionMethod::kFeature) {
@@ -151,6 +161,8 @@ BatchStream::BatchStream(const BatchReader& reader, std::span<const uint64_t> ro
       position_rng_(position_dropout_seed.value_or(0)),
       position_dropout_(position_dropout_seed.has_value() && reader.drops_positions()) {
   RECO_CHECK(batch_size > 0) << "batch size must be positive";
+  RECO_CHECK(!position_dropout_ || reader.dropout_slice_ready())
+      << "position.slice: the training data has no column marking the unbiased rows for slice-only dropout";
   worker_ = std::thread([this] { produce(); });
 }
 

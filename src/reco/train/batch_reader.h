@@ -37,6 +37,8 @@ class BatchReader {
   void fill(std::span<const uint64_t> rows, models::Batch& batch, Rng* position_dropout = nullptr) const;
   /// Does this reader drop positions out when given a generator?
   bool drops_positions() const { return position_dropout_ > 0.0f; }
+  /// False when dropout is restricted to position.slice but the data lacks that column.
+  bool dropout_slice_ready() const { return position_.slice.empty() || !dropout_slice_.empty(); }
 
  private:
   void fill_position(std::span<const uint64_t> rows, models::Batch& batch, Rng* dropout) const;
@@ -57,6 +59,8 @@ class BatchReader {
   models::PositionColumn position_column_;
   std::span<const uint32_t> cross_;
   float position_dropout_ = 0.0f;
+  std::span<const float> dropout_slice_;  ///< position.slice marker (feature/tower dropout on the slice only)
+  bool in_dropout_slice(uint64_t row) const { return !dropout_slice_.empty() && dropout_slice_[row] != 0.0f; }
 };
 
 class BatchStream {

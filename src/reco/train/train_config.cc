@@ -261,7 +261,9 @@ TrainConfig parse_train_config(std::string_view text, const std::string& source,
     pos.cross = get_string(*p, "cross", source, "");
     pos.slice = get_string(*p, "slice", source, "");
     pos.clip = static_cast<float>(get_number(*p, "clip", source, 0.05));
-    if (pos.dropout < 0.0f || pos.dropout >= 1.0f) bad(source, "position.dropout", "must be in [0, 1)");
+    // With a slice the dropout covers only the unbiased rows and may drop them all.
+    if (pos.dropout < 0.0f || pos.dropout > 1.0f || (pos.dropout == 1.0f && pos.slice.empty()))
+      bad(source, "position.dropout", "must be in [0, 1) ([0, 1] with position.slice: dropout on that slice only)");
     if (pos.method == models::PositionMethod::kIpw && pos.slice.empty())
       bad(source, "position.slice", "ipw needs the column marking the unbiased (random-traffic) rows");
     if (!pos.cross.empty() && pos.method != models::PositionMethod::kTower)

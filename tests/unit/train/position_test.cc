@@ -168,6 +168,46 @@ TEST_F(PositionBiasTest, ReaderFeedsLoggedZeroedAndDroppedPositions) {
   EXPECT_NEAR(dropped, 0.25, 0.015);  // 20000 draws: sd 0.003
 }
 
+TEST_F(PositionBiasTest, SliceOnlyDropoutDropsUnbiasedRowsOnly) {
+  // dropout = 1 on the random slice: every slice row gets id 0, every other row keeps its position.
+  TrainConfig cfg =
+      config("[position]\nmethod = \"feature\"\nmax_position = 6\ndropout = 1.0\nslice = \"random_slice\"\n");
+  Dataset ds = Dataset::open(cfg.data_path);
+  auto features = models::resolve_features(cfg.features, ds);
+  const auto rows = split_rows(ds, 0);
+  const std::span<const uint64_t> some(rows.data(), 20000);
+  const auto logged_pos = ds.i32("position");
+  const auto slice = ds.f32("random_slice");
+  BatchReader reader(ds, features, true);
+  EXPECT_TRUE(reader.dropout_slice_ready());
+  models::Batch b;
+  Rng rng(3);
+  reader.fill(some, b, &rng);
+  size_t in_slice = 0;
+  for (size_t r = 0; r < some.size(); ++r) {
+    if (slice[some[r]] != 0.0f) {
+      ++in_slice;
+      ASSERT_EQ(b.sparse[0].ids[r], 0u) << "row " << some[r];
+    } else {
+      ASSERT_EQ(b.sparse[0].ids[r], static_cast<uint32_t>(std::min(logged_pos[some[r]], 6))) << "row " << some[r];
+    }
+  }
+  EXPECT_GT(in_slice, some.size() / 20);  // ~15 % of the planted requests are random
+  // Rate 0.5 on the slice: about half of the slice rows, still none outside it.
+  cfg = config("[position]\nmethod = \"feature\"\nmax_position = 6\ndropout = 0.5\nslice = \"random_slice\"\n");
+  features = models::resolve_features(cfg.features, ds);
+  BatchReader half(ds, features, true);
+  half.fill(some, b, &rng);
+  size_t dropped = 0;
+  for (size_t r = 0; r < some.size(); ++r) {
+    if (slice[some[r]] == 0.0f) {
+      ASSERT_NE(b.sparse[0].ids[r], 0u);
+    }
+    dropped += b.sparse[0].ids[r] == 0u;
+  }
+  EXPECT_NEAR(static_cast<double>(dropped) / in_slice, 0.5, 0.05);
+}
+
 TEST_F(PositionBiasTest, PropensitiesFollowThePlantedCurve) {
   TrainConfig cfg = config("[position]\nmethod = \"ipw\"\nslice = \"random_slice\"\n");
   Dataset ds = Dataset::open(cfg.data_path);
@@ -221,6 +261,10 @@ TEST(PositionConfig, ErrorsNameTheKey) {
   expect_error("method = \"bias\"\n", "position.method");
   expect_error("method = \"ipw\"\n", "position.slice");
   expect_error("method = \"feature\"\ndropout = 1.5\n", "position.dropout");
+  expect_error("method = \"feature\"\ndropout = 1.0\n", "position.dropout");  // all rows: no position left
+  EXPECT_NO_THROW(parse_train_config("[data]\npath = \"x\"\n[position]\nmethod = \"feature\"\ndropout = 1.0\n"
+                                     "slice = \"random_slice\"\n",
+                                     "cfg.toml", ""));
   expect_error("method = \"feature\"\ncross = \"platform\"\n", "position.cross");
   expect_error("method = \"feature\"\ncolour = 1\n", "position.colour");
 }
