@@ -2,7 +2,10 @@
 // (user,item,weight,timestamp) and writes the model (.twotower) and, optionally, the
 // embeddings file (every item's vector and the user-tower vector of every training user,
 // metric dot) that `reco candidates eval --source embed:...` and the ANN indexes read.
+// --user-features / --item-features add categorical feature fields to the towers
+// (src/reco/twotower/tower_features.h).
 #include <cstdio>
+#include <optional>
 
 #include "candidates_commands.h"
 #include "reco/core/error.h"
@@ -13,7 +16,7 @@ namespace reco::cli {
 
 Action setup_candidates_build_twotower(CLI::App* app, GlobalOptions& global) {
   struct Opts {
-    std::string train, out, embeddings;
+    std::string train, out, embeddings, user_features, item_features;
     twotower::TwoTowerConfig config;
     bool no_logq = false;
   };
@@ -23,6 +26,12 @@ Action setup_candidates_build_twotower(CLI::App* app, GlobalOptions& global) {
       ->required();
   app->add_option("-o,--out", o->out, "Output model file (.twotower)")->required();
   app->add_option("--embeddings", o->embeddings, "Also write the embeddings file (items + training users)");
+  app->add_option("--user-features", o->user_features,
+                  "Categorical user fields: CSV user,<field>,... (tokens; a|b = multi-hot)");
+  app->add_option("--item-features", o->item_features,
+                  "Categorical item fields: CSV item,<field>,... (items only here get vectors: cold start)");
+  app->add_option("--field-dim", c.field_dim, "Embedding size of each feature field (0 = --embed-dim)")
+      ->capture_default_str();
   app->add_option("--dim", c.dim, "Output vector size")->capture_default_str();
   app->add_option("--embed-dim", c.embed_dim, "Id embedding size")->capture_default_str();
   app->add_option("--hidden", c.hidden, "Hidden layer width of both towers (0 = a single linear layer)")
@@ -47,18 +56,31 @@ Action setup_candidates_build_twotower(CLI::App* app, GlobalOptions& global) {
     const twotower::Interactions data = twotower::read_interactions(o->train);
     const double read_s = total.elapsed_seconds();
     twotower::TrainReport rep;
-    const twotower::TwoTowerModel model = twotower::train_two_tower(data, o->config, ctx, &rep);
+    std::optional<twotower::FeatureCsv> ucsv, icsv;
+    if (!o->user_features.empty()) ucsv = twotower::read_feature_csv(o->user_features, "user");
+    if (!o->item_features.empty()) icsv = twotower::read_feature_csv(o->item_features, "item");
+    const bool with_fields = ucsv || icsv;
+    const twotower::TowerFields fields =
+        with_fields ? twotower::make_tower_fields(data.user_ids, data.item_ids, ucsv ? &*ucsv : nullptr,
+                                                  icsv ? &*icsv : nullptr)
+                    : twotower::TowerFields{};
+    const twotower::TwoTowerModel model =
+        twotower::train_two_tower(data, o->config, ctx, &rep, with_fields ? &fields : nullptr);
     nlohmann::json report = rep.to_json();
     report["train"] = o->train;
     report["threads"] = ctx.threads;
     report["seed"] = ctx.seed;
+    report["user_features"] = o->user_features;
+    report["item_features"] = o->item_features;
     model.save(o->out, report);
     if (!o->embeddings.empty()) twotower::two_tower_embeddings(model, data, ctx.threads, report).save(o->embeddings);
     if (global.json) {
       nlohmann::json j = {{"out", o->out},          {"embeddings", o->embeddings}, {"users", data.users()},
                           {"items", data.items()},  {"interactions", data.size()}, {"read_seconds", read_s},
                           {"report", rep.to_json()}, {"config", o->config.to_json()},
-                          {"seconds", total.elapsed_seconds()}};
+                          {"seconds", total.elapsed_seconds()},
+                          {"model_users", model.users()}, {"model_items", model.items()},
+                          {"user_fields", model.user_fields().names}, {"item_fields", model.item_fields().names}};
       std::printf("%s\n", j.dump().c_str());
     } else if (!global.quiet) {
       std::printf("twotower -> %s%s%s\n", o->out.c_str(), o->embeddings.empty() ? "" : " + ",

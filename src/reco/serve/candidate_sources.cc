@@ -82,8 +82,8 @@ SourceSpec parse_source_spec(const std::string& text) {
   static const std::set<std::string> kinds = {"pixie", "cooc", "embed", "twotower", "popular"};
   if (!kinds.count(spec.kind))
     RECO_THROW(ErrorCode::kInvalidArgument) << "--source '" << text << "': unknown kind '" << spec.kind
-                                            << "' (expected pixie:G.graph, cooc:C.cooc, embed:E.embed, twotower:M.twotower "
-                                               "or popular)";
+                                            << "' (expected pixie:G.graph, cooc:C.cooc, embed:E.embed, "
+                                               "twotower:M.twotower or popular)";
   if (spec.kind == "popular") {
     RECO_CHECK(spec.path.empty()) << "--source '" << text << "': popular takes no file (it is built from --train)";
   } else {

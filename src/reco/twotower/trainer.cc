@@ -53,11 +53,20 @@ nlohmann::json TrainReport::to_json() const {
 }
 
 TwoTowerModel train_two_tower(const Interactions& data, const TwoTowerConfig& config, const RunContext& ctx,
-                              TrainReport* report) {
+                              TrainReport* report, const TowerFields* fields) {
   config.validate();
   RECO_CHECK(data.size() > 0) << "two-tower: no training interactions";
   nn::use_single_threaded_blas();
-  TwoTowerModel model(config, data.user_ids, data.item_ids, ctx.seed);
+  // Rows [0, trained) of the model are the interactions' dense rows, so data.user / data.item
+  // index the model directly; cold rows follow.
+  auto prefix = [](const std::vector<uint64_t>& all, const std::vector<uint64_t>& trained) {
+    return all.size() >= trained.size() && std::equal(trained.begin(), trained.end(), all.begin());
+  };
+  RECO_CHECK(!fields || (fields->trained_users == data.users() && fields->trained_items == data.items() &&
+                         prefix(fields->user_ids, data.user_ids) && prefix(fields->item_ids, data.item_ids)))
+      << "two-tower: the feature fields were built for other training ids";
+  TwoTowerModel model = fields ? TwoTowerModel(config, *fields, ctx.seed)
+                               : TwoTowerModel(config, data.user_ids, data.item_ids, ctx.seed);
   const size_t n = data.size(), d = config.dim, e = config.embed_dim, M = config.random_negatives;
   const bool history = config.history > 0;
 
@@ -76,7 +85,9 @@ TwoTowerModel train_two_tower(const Interactions& data, const TwoTowerConfig& co
   auto opt = optim::make_optimizer(oc);
   const std::vector<nn::Parameter*> params = model.parameters();
   for (nn::Parameter* p : params) opt->add(*p);
-  const size_t n_tables = history ? 3 : 2;  // parameters() lists the tables first
+  const size_t n_tables = model.table_count();  // parameters() lists the tables first
+  const size_t n_user_fields = model.user_fields().count(), n_item_fields = model.item_fields().count();
+  const size_t g = config.field_width();
 
   const int T = std::max(1, ctx.threads);
   std::vector<Shard> shards(T);
@@ -189,7 +200,7 @@ TwoTowerModel train_two_tower(const Interactions& data, const TwoTowerConfig& co
         }
         if (!sh.items.empty()) {
           ib.push_back(sh.item_bags());
-          id.push_back(sh.iw.dinput);
+          id.push_back(sh.iw.dinput.view().cols_slice(0, e));
         }
       }
       size_t t = 0;
@@ -200,6 +211,22 @@ TwoTowerModel train_two_tower(const Interactions& data, const TwoTowerConfig& co
         ++t;
       }
       nn::build_row_grad(ib, id, nn::Pooling::kSum, row_grads[t], scratch[t]);
+      ++t;
+      // Feature-field tables (mean-pooled bags, kept in the workspaces by the forward pass).
+      for (int side = 0; side < 2; ++side) {
+        const size_t nf = side == 0 ? n_user_fields : n_item_fields;
+        for (size_t f = 0; f < nf; ++f, ++t) {
+          std::vector<nn::BagBatch> fb;
+          std::vector<nn::ConstMatrixView> fd;
+          for (Shard& sh : shards) {
+            TowerWorkspace& ws = side == 0 ? sh.uw : sh.iw;
+            if ((side == 0 ? sh.users.empty() : sh.items.empty())) continue;
+            fb.push_back(ws.fields.bag(f));
+            fd.push_back(ws.dinput.view().cols_slice(side == 0 ? model.user_field_col(f) : model.item_field_col(f), g));
+          }
+          nn::build_row_grad(fb, fd, nn::Pooling::kMean, row_grads[t], scratch[t]);
+        }
+      }
       std::vector<nn::Tensor*> grads;
       {
         auto ug = nn::Mlp::gradients(shards[0].uw.mlp);
@@ -247,6 +274,8 @@ TwoTowerModel train_two_tower(const Interactions& data, const TwoTowerConfig& co
 Embeddings two_tower_embeddings(const TwoTowerModel& model, const Interactions& data, int threads,
                                 nlohmann::json meta) {
   const size_t d = model.config().dim, nu = data.users();
+  RECO_CHECK(model.trained_users() == nu && model.trained_items() == data.items())
+      << "two_tower_embeddings: the interactions are not the model's training data";
   std::vector<float> items = model.item_vectors(threads);
   std::vector<float> users(nu * d);
   constexpr size_t kChunk = 2048;
@@ -267,7 +296,7 @@ Embeddings two_tower_embeddings(const TwoTowerModel& model, const Interactions& 
   });
   meta["method"] = "twotower";
   meta["config"] = model.config().to_json();
-  return Embeddings(static_cast<uint32_t>(d), EmbeddingMetric::kDot, data.item_ids, std::move(items), data.user_ids,
+  return Embeddings(static_cast<uint32_t>(d), EmbeddingMetric::kDot, model.item_ids(), std::move(items), data.user_ids,
                     std::move(users), std::move(meta));
 }
 

@@ -38,12 +38,15 @@ struct TrainReport {
   nlohmann::json to_json() const;
 };
 
-/// Trains a fresh model on `data`; progress on a TTY unless ctx.quiet.
+/// Trains a fresh model on `data`; progress on a TTY unless ctx.quiet. `fields` (optional):
+/// feature fields from make_tower_fields(data.user_ids, data.item_ids, ...); the model then
+/// also holds their cold rows.
 TwoTowerModel train_two_tower(const Interactions& data, const TwoTowerConfig& config, const RunContext& ctx,
-                              TrainReport* report = nullptr);
+                              TrainReport* report = nullptr, const TowerFields* fields = nullptr);
 
-/// The embeddings file of a trained model: every item's vector and the user-tower vector of
-/// every training user (history = their last config.history training items); metric dot.
+/// The embeddings file of a trained model: every item's vector (cold items from the feature
+/// file included) and the user-tower vector of every training user (history = their last
+/// config.history training items); metric dot.
 Embeddings two_tower_embeddings(const TwoTowerModel& model, const Interactions& data, int threads,
                                 nlohmann::json meta = nlohmann::json::object());
 

@@ -37,13 +37,15 @@ void TwoTowerConfig::validate() const {
   RECO_CHECK(batch >= 1) << "two-tower config: batch must be >= 1";
   RECO_CHECK(lr > 0.0f) << "two-tower config: lr must be > 0";
   RECO_CHECK(init_scale > 0.0f) << "two-tower config: init_scale must be > 0";
+  RECO_CHECK(field_dim <= 4096) << "two-tower config: field_dim must be <= 4096";
 }
 
 nlohmann::json TwoTowerConfig::to_json() const {
   return {{"dim", dim},         {"embed_dim", embed_dim}, {"hidden", hidden},
           {"history", history}, {"temperature", temperature}, {"normalize", normalize},
           {"logq", logq},       {"random_negatives", random_negatives}, {"batch", batch},
-          {"epochs", epochs},   {"lr", lr}, {"init_scale", init_scale}, {"weighted", weighted}};
+          {"epochs", epochs},   {"lr", lr}, {"init_scale", init_scale}, {"weighted", weighted},
+          {"field_dim", field_dim}};
 }
 
 TwoTowerConfig TwoTowerConfig::from_json(const nlohmann::json& j) {
@@ -62,6 +64,7 @@ TwoTowerConfig TwoTowerConfig::from_json(const nlohmann::json& j) {
     c.lr = j.at("lr").get<float>();
     c.init_scale = j.at("init_scale").get<float>();
     c.weighted = j.at("weighted").get<bool>();
+    c.field_dim = j.value("field_dim", 0u);  // absent in version 1 files
   } catch (const nlohmann::json::exception& e) {
     RECO_THROW(ErrorCode::kCorrupt) << "two-tower config JSON: " << e.what();
   }
@@ -72,7 +75,29 @@ TwoTowerConfig TwoTowerConfig::from_json(const nlohmann::json& j) {
 TwoTowerModel::TwoTowerModel(const TwoTowerConfig& config, std::vector<uint64_t> user_ids,
                              std::vector<uint64_t> item_ids, uint64_t seed)
     : config_(config), user_ids_(std::move(user_ids)), item_ids_(std::move(item_ids)) {
+  trained_users_ = user_ids_.size();
+  trained_items_ = item_ids_.size();
   build(seed, true);
+}
+
+TwoTowerModel::TwoTowerModel(const TwoTowerConfig& config, TowerFields fields, uint64_t seed)
+    : config_(config), user_ids_(std::move(fields.user_ids)), item_ids_(std::move(fields.item_ids)) {
+  trained_users_ = fields.trained_users;
+  trained_items_ = fields.trained_items;
+  fields_ = std::move(fields);
+  fields_.user_ids.clear();
+  fields_.item_ids.clear();
+  build(seed, true);
+}
+
+size_t TwoTowerModel::table_count() const {
+  return (config_.history > 0 ? 3 : 2) + fields_.user.count() + fields_.item.count();
+}
+size_t TwoTowerModel::user_field_col(size_t f) const {
+  return (config_.history > 0 ? 2 : 1) * size_t(config_.embed_dim) + f * config_.field_width();
+}
+size_t TwoTowerModel::item_field_col(size_t f) const {
+  return size_t(config_.embed_dim) + f * config_.field_width();
 }
 
 void TwoTowerModel::build(uint64_t seed, bool init) {
@@ -85,9 +110,22 @@ void TwoTowerModel::build(uint64_t seed, bool init) {
   user_emb_ = nn::EmbeddingBag("user_emb", std::max<size_t>(1, user_ids_.size()), e);
   if (config_.history > 0) hist_emb_ = nn::EmbeddingBag("hist_emb", item_ids_.size(), e, nn::Pooling::kMean);
   item_emb_ = nn::EmbeddingBag("item_emb", item_ids_.size(), e);
-  const size_t user_in = config_.history > 0 ? 2 * e : e;
+  RECO_CHECK(trained_users_ <= user_ids_.size() && trained_items_ <= item_ids_.size() && trained_items_ > 0)
+      << "two-tower: trained rows beyond the id tables";
+  const SideFields* sides[2] = {&fields_.user, &fields_.item};
+  std::vector<nn::EmbeddingBag>* side_tables[2] = {&user_field_emb_, &item_field_emb_};
+  const char* side_names[2] = {"user_field.", "item_field."};
+  const size_t g = config_.field_width();
+  for (int s = 0; s < 2; ++s) {
+    sides[s]->validate(s == 0 ? user_ids_.size() : item_ids_.size(), s == 0 ? "user fields" : "item fields");
+    side_tables[s]->clear();
+    for (size_t f = 0; f < sides[s]->count(); ++f)
+      side_tables[s]->emplace_back(side_names[s] + std::to_string(f), sides[s]->table_rows(f), g, nn::Pooling::kMean);
+  }
+  const size_t user_in = user_field_col(fields_.user.count());
+  const size_t item_in = item_field_col(fields_.item.count());
   user_mlp_ = nn::Mlp("user_mlp", user_in, mlp_sizes(config_), nn::Activation::kRelu, nn::Activation::kNone);
-  item_mlp_ = nn::Mlp("item_mlp", e, mlp_sizes(config_), nn::Activation::kRelu, nn::Activation::kNone);
+  item_mlp_ = nn::Mlp("item_mlp", item_in, mlp_sizes(config_), nn::Activation::kRelu, nn::Activation::kNone);
   if (!init) return;
   // One stream per parameter: values do not depend on construction order.
   Rng r0(derive_seed(seed, 1)), r1(derive_seed(seed, 2)), r2(derive_seed(seed, 3)), r3(derive_seed(seed, 4)),
@@ -97,6 +135,20 @@ void TwoTowerModel::build(uint64_t seed, bool init) {
   item_emb_.init(r2, config_.init_scale);
   user_mlp_.init(r3);
   item_mlp_.init(r4);
+  // Field tables: their own streams after the five above.
+  uint64_t stream = 6;
+  for (auto* tables : {&user_field_emb_, &item_field_emb_})
+    for (nn::EmbeddingBag& t : *tables) {
+      Rng r(derive_seed(seed, stream++));
+      t.init(r, config_.init_scale);
+    }
+  // Cold rows (known from the feature files only) never train: a zero id embedding.
+  auto zero_rows = [](nn::EmbeddingBag& t, size_t from) {
+    for (size_t r = from; r < t.rows(); ++r) std::fill(t.table().value.row(r), t.table().value.row(r) + t.dim(), 0.0f);
+  };
+  if (!user_ids_.empty()) zero_rows(user_emb_, trained_users_);
+  if (config_.history > 0) zero_rows(hist_emb_, trained_items_);
+  zero_rows(item_emb_, trained_items_);
 }
 
 uint32_t TwoTowerModel::user_row(uint64_t id) const {
@@ -112,6 +164,8 @@ std::vector<nn::Parameter*> TwoTowerModel::parameters() {
   std::vector<nn::Parameter*> out{&user_emb_.table()};
   if (config_.history > 0) out.push_back(&hist_emb_.table());
   out.push_back(&item_emb_.table());
+  for (nn::EmbeddingBag& t : user_field_emb_) out.push_back(&t.table());
+  for (nn::EmbeddingBag& t : item_field_emb_) out.push_back(&t.table());
   for (auto* p : user_mlp_.parameters()) out.push_back(p);
   for (auto* p : item_mlp_.parameters()) out.push_back(p);
   return out;
@@ -126,6 +180,19 @@ void TwoTowerModel::finish_tower(TowerWorkspace& ws) const {
   }
   ws.inv_norm.resize(y.rows());
   l2_normalize_rows(y, ws.out, ws.inv_norm);
+}
+
+void TwoTowerModel::forward_fields(const SideFields& side, const std::vector<nn::EmbeddingBag>& tables, size_t col0,
+                                   std::span<const uint32_t> rows, TowerWorkspace& ws) const {
+  const size_t nf = side.count(), g = config_.field_width();
+  ws.fields.ids.resize(nf);
+  ws.fields.offsets.resize(nf);
+  for (size_t f = 0; f < nf; ++f) {
+    ws.fields.ids[f].clear();
+    ws.fields.offsets[f].assign(1, 0);
+    side.gather(f, rows, ws.fields.ids[f], ws.fields.offsets[f]);
+    tables[f].forward(ws.fields.bag(f), ws.input.view().cols_slice(col0 + f * g, g));
+  }
 }
 
 void TwoTowerModel::user_forward(std::span<const uint32_t> users, const nn::BagBatch& history,
@@ -151,14 +218,17 @@ void TwoTowerModel::user_forward(std::span<const uint32_t> users, const nn::BagB
     RECO_ASSERT(history.bags() == n) << "user_forward: one history bag per user";
     hist_emb_.forward(history, ws.input.view().cols_slice(e, e));
   }
+  forward_fields(fields_.user, user_field_emb_, user_field_col(0), users, ws);
   if (user_mlp_.depth() != ws.mlp.grad_weight.size()) user_mlp_.prepare(ws.mlp);
   user_mlp_.forward(ws.input, ws.mlp, nullptr);
   finish_tower(ws);
 }
 
 void TwoTowerModel::item_forward(std::span<const uint32_t> items, TowerWorkspace& ws) const {
-  ws.input.resize(items.size(), config_.embed_dim);
-  item_emb_.forward(nn::BagBatch{items, {}, {}}, ws.input);
+  const size_t e = config_.embed_dim;
+  ws.input.resize(items.size(), item_mlp_.in());
+  item_emb_.forward(nn::BagBatch{items, {}, {}}, ws.input.view().cols_slice(0, e));
+  forward_fields(fields_.item, item_field_emb_, item_field_col(0), items, ws);
   if (item_mlp_.depth() != ws.mlp.grad_weight.size()) item_mlp_.prepare(ws.mlp);
   item_mlp_.forward(ws.input, ws.mlp, nullptr);
   finish_tower(ws);
@@ -209,11 +279,21 @@ void TwoTowerModel::save(const std::string& path, const nlohmann::json& report) 
   nlohmann::json meta = config_.to_json();
   meta["users"] = user_ids_.size();
   meta["items"] = item_ids_.size();
+  meta["trained_users"] = trained_users_;
+  meta["trained_items"] = trained_items_;
   meta["report"] = report;
   ContainerWriter w(path, kTwoTowerKind, kTwoTowerVersion);
   w.add_section("config", meta.dump());
   w.add_array<uint64_t>("user_ids", user_ids_);
   w.add_array<uint64_t>("item_ids", item_ids_);
+  for (const auto& [side, fields] : {std::pair{"user", &fields_.user}, std::pair{"item", &fields_.item}}) {
+    if (fields->count() == 0) continue;
+    w.add_section(std::string(side) + "_fields", fields->vocab_json().dump());
+    for (size_t f = 0; f < fields->count(); ++f) {
+      w.add_array<uint64_t>(std::string(side) + "_field_offsets." + std::to_string(f), fields->offsets[f]);
+      w.add_array<uint32_t>(std::string(side) + "_field_ids." + std::to_string(f), fields->ids[f]);
+    }
+  }
   for (const nn::Parameter* p : const_cast<TwoTowerModel*>(this)->parameters())
     w.add_array<float>("p." + p->name, p->value.span());
   w.commit();
@@ -233,6 +313,26 @@ TwoTowerModel TwoTowerModel::load(const std::string& path) {
   const auto items = c.array<uint64_t>("item_ids");
   m.user_ids_.assign(users.begin(), users.end());
   m.item_ids_.assign(items.begin(), items.end());
+  m.trained_users_ = meta.value("trained_users", m.user_ids_.size());
+  m.trained_items_ = meta.value("trained_items", m.item_ids_.size());
+  for (const auto& [side, fields] : {std::pair{"user", &m.fields_.user}, std::pair{"item", &m.fields_.item}}) {
+    const std::string section = std::string(side) + "_fields";
+    if (!c.has(section)) continue;
+    try {
+      for (const auto& field : nlohmann::json::parse(c.section_string(section))) {
+        fields->names.push_back(field.at("name").get<std::string>());
+        fields->vocab.push_back(field.at("tokens").get<std::vector<std::string>>());
+      }
+    } catch (const nlohmann::json::exception& e) {
+      RECO_THROW(ErrorCode::kCorrupt) << path << ": section '" << section << "': " << e.what();
+    }
+    for (size_t f = 0; f < fields->count(); ++f) {
+      const auto off = c.array<uint64_t>(std::string(side) + "_field_offsets." + std::to_string(f));
+      const auto ids = c.array<uint32_t>(std::string(side) + "_field_ids." + std::to_string(f));
+      fields->offsets.emplace_back(off.begin(), off.end());
+      fields->ids.emplace_back(ids.begin(), ids.end());
+    }
+  }
   m.build(0, false);
   for (nn::Parameter* p : m.parameters()) {
     const auto values = c.array<float>("p." + p->name);

@@ -1,22 +1,30 @@
 // TwoTowerModel — the user and item towers of a two-tower retrieval model (seed 003:
 // Yi et al. 2019; Airbnb, seed 004 §14.1) and their file.
 //
-// Towers (e = embed_dim, d = dim, h = hidden; h = 0 drops the hidden layer):
-//   user:  [ user_emb[user] (e) | mean(hist_emb[recent items]) (e, when history > 0) ]
+// Towers (e = embed_dim, d = dim, h = hidden; h = 0 drops the hidden layer; g = field width,
+// field_dim or e when 0; F_u / F_i categorical feature fields, see tower_features.h):
+//   user:  [ user_emb[user] (e) | mean(hist_emb[recent items]) (e, when history > 0)
+//            | mean(user_field_f[ids of the user in field f]) (g each, f < F_u) ]
 //          -> Linear(relu, h) -> Linear(d) -> optional L2 normalisation
-//   item:  item_emb[item] (e) -> Linear(relu, h) -> Linear(d) -> optional L2 normalisation
+//   item:  [ item_emb[item] (e) | mean(item_field_f[ids of the item in field f]) (g each) ]
+//          -> Linear(relu, h) -> Linear(d) -> optional L2 normalisation
 //   score(u, i) = <user vector, item vector> (the training loss divides by the temperature).
 // The history table (hist_emb) is separate from the item tower's id table: it is what lets
 // a user with few or no interactions (an unknown user at serving) still get a vector.
 // Ids: users and items are densified to rows [0, n) in first-seen order of the training
-// file; user_ids()/item_ids() give the raw u64 id of each row.
+// file; user_ids()/item_ids() give the raw u64 id of each row. With feature files, ids found
+// only there follow as "cold" rows [trained, n): their id embeddings are zero (never trained),
+// so their vectors come from their features (item cold start; a user known only from U.csv).
 //
 // Threading: forward/backward take a caller-owned TowerWorkspace, so one model is shared
 // read-only by all workers of a step; the optimizer updates the parameters between steps.
 //
-// File: container kind "twotower", version 1. Sections: "config" (JSON: TwoTowerConfig and
-// the table sizes), "user_ids" u64 [n_users], "item_ids" u64 [n_items], and one f32
-// section "p.<parameter name>" per parameter, row-major. load() gives the identical model.
+// File: container kind "twotower", version 2 (version 1, without fields, still loads).
+// Sections: "config" (JSON: TwoTowerConfig, the table sizes, trained_users/trained_items),
+// "user_ids" u64 [n_users], "item_ids" u64 [n_items], one f32 section "p.<parameter name>" per
+// parameter, row-major; with fields, "user_fields" / "item_fields" (JSON: [{"name", "tokens"}])
+// and per field k "user_field_offsets.k" u64 [n_users + 1] + "user_field_ids.k" u32 (the CSR of
+// SideFields; items likewise). load() gives the identical model.
 #pragma once
 
 #include <cstdint>
@@ -30,11 +38,12 @@
 #include "reco/core/rng.h"
 #include "reco/nn/embedding_bag.h"
 #include "reco/nn/mlp.h"
+#include "reco/twotower/tower_features.h"
 
 namespace reco::twotower {
 
 inline constexpr std::string_view kTwoTowerKind = "twotower";
-inline constexpr uint32_t kTwoTowerVersion = 1;
+inline constexpr uint32_t kTwoTowerVersion = 2;
 
 struct TwoTowerConfig {
   uint32_t dim = 64;          ///< output vector size d
@@ -49,7 +58,9 @@ struct TwoTowerConfig {
   uint32_t epochs = 5;
   float lr = 0.001f;          ///< Adam (dense) / LazyAdam (embedding rows)
   float init_scale = 0.05f;   ///< embeddings start U(-init_scale, init_scale)
+  uint32_t field_dim = 0;     ///< embedding size of each feature field (0 = embed_dim)
   bool weighted = false;      ///< use the interactions' weight column as sample weights
+  uint32_t field_width() const { return field_dim == 0 ? embed_dim : field_dim; }
   void validate() const;      ///< kInvalidArgument naming the field
   nlohmann::json to_json() const;
   static TwoTowerConfig from_json(const nlohmann::json& j);
@@ -57,7 +68,8 @@ struct TwoTowerConfig {
 
 /// Per-thread buffers of one tower over a batch of n inputs.
 struct TowerWorkspace {
-  nn::Tensor input;            ///< [n × tower input]: id embedding | pooled history
+  nn::Tensor input;            ///< [n × tower input]: id embedding | pooled history | fields
+  FieldBags fields;            ///< the feature-field bags of the batch (kept for backward)
   nn::MlpWorkspace mlp;
   nn::Tensor out;              ///< [n × d] the tower's vectors (normalised when configured)
   std::vector<float> inv_norm; ///< per row, when normalising
@@ -71,12 +83,20 @@ class TwoTowerModel {
   /// Fresh model with initialised parameters (seeded per parameter from `seed`).
   TwoTowerModel(const TwoTowerConfig& config, std::vector<uint64_t> user_ids, std::vector<uint64_t> item_ids,
                 uint64_t seed);
+  /// With feature fields: rows are fields.user_ids / fields.item_ids (cold rows get zero id
+  /// embeddings).
+  TwoTowerModel(const TwoTowerConfig& config, TowerFields fields, uint64_t seed);
 
   const TwoTowerConfig& config() const { return config_; }
   size_t users() const { return user_ids_.size(); }
   size_t items() const { return item_ids_.size(); }
   const std::vector<uint64_t>& user_ids() const { return user_ids_; }
   const std::vector<uint64_t>& item_ids() const { return item_ids_; }
+  /// Leading rows seen in training (the rest are cold rows from the feature files).
+  size_t trained_users() const { return trained_users_; }
+  size_t trained_items() const { return trained_items_; }
+  const SideFields& user_fields() const { return fields_.user; }
+  const SideFields& item_fields() const { return fields_.item; }
   /// Dense row of a raw id, or ~0u when unknown.
   uint32_t user_row(uint64_t id) const;
   uint32_t item_row(uint64_t id) const;
@@ -98,12 +118,20 @@ class TwoTowerModel {
   nn::EmbeddingBag& user_embedding() { return user_emb_; }
   nn::EmbeddingBag& history_embedding() { return hist_emb_; }
   nn::EmbeddingBag& item_embedding() { return item_emb_; }
+  nn::EmbeddingBag& user_field_embedding(size_t f) { return user_field_emb_[f]; }
+  nn::EmbeddingBag& item_field_embedding(size_t f) { return item_field_emb_[f]; }
   nn::Mlp& user_mlp() { return user_mlp_; }
   nn::Mlp& item_mlp() { return item_mlp_; }
   const nn::Mlp& user_mlp() const { return user_mlp_; }
   const nn::Mlp& item_mlp() const { return item_mlp_; }
-  /// Every parameter: user_emb, hist_emb (when history > 0), item_emb, user MLP, item MLP.
+  /// Every parameter, the embedding tables first: user_emb, hist_emb (when history > 0),
+  /// item_emb, user_field.<f>..., item_field.<f>..., then the user MLP and the item MLP.
   std::vector<nn::Parameter*> parameters();
+  /// How many of parameters() are embedding tables.
+  size_t table_count() const;
+  /// First input column of user / item field f.
+  size_t user_field_col(size_t f) const;
+  size_t item_field_col(size_t f) const;
 
   void save(const std::string& path, const nlohmann::json& report = nlohmann::json::object()) const;
   static TwoTowerModel load(const std::string& path);
@@ -111,11 +139,16 @@ class TwoTowerModel {
  private:
   void build(uint64_t seed, bool init);
   void finish_tower(TowerWorkspace& ws) const;
+  void forward_fields(const SideFields& side, const std::vector<nn::EmbeddingBag>& tables, size_t col0,
+                      std::span<const uint32_t> rows, TowerWorkspace& ws) const;
 
   TwoTowerConfig config_;
   std::vector<uint64_t> user_ids_, item_ids_;
   std::unordered_map<uint64_t, uint32_t> user_index_, item_index_;
+  size_t trained_users_ = 0, trained_items_ = 0;
+  TowerFields fields_;  // user_ids / item_ids moved out into user_ids_ / item_ids_
   nn::EmbeddingBag user_emb_, hist_emb_, item_emb_;
+  std::vector<nn::EmbeddingBag> user_field_emb_, item_field_emb_;
   nn::Mlp user_mlp_, item_mlp_;
 };
 

@@ -1,8 +1,9 @@
 // The two-tower candidate source (user tower per request): its lists equal a brute-force oracle
 // (user_vector · every item vector, top-k, history and filtered items excluded), with the exact
-// and the hnsw item index (an index of another model is rejected); the user vector follows the request's history (not the
-// training history frozen in the embeddings file); and on planted clusters where users drifted
-// to another cluster after training, its recall is at least the frozen embed source's.
+// and the hnsw item index (an index of another model is rejected); the user vector follows the
+// request's history (not the training history frozen in the embeddings file); and on planted
+// clusters where users drifted to another cluster after training, its recall is at least the
+// frozen embed source's.
 #include <gtest/gtest.h>
 
 #include <algorithm>
