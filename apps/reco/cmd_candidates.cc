@@ -353,7 +353,7 @@ Action setup_query(CLI::App* app, GlobalOptions& global) {
       ->capture_default_str();
   app->add_option("--source", o->sources,
                   "Source spec (repeatable; several are merged with their quota=N): pixie:G.graph[,steps=N,alpha=A] | "
-                  "cooc:C.cooc | embed:E.embed[,ann=A.ann] | popular (candidate_sources.h)");
+                  "cooc:C.cooc | embed:E.embed[,ann=A.ann] | twotower:M.twotower[,ann=A.ann] | popular (candidate_sources.h)");
   app->add_option("--user", o->user, "With --source: query with this user's training items from --train");
   app->add_option("--train", o->train, "Interactions CSV: the --user histories and the popular source");
   app->add_option("--segments", o->segments, "With --source: item segment CSV 'item,value' (header allowed)");

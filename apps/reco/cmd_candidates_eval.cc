@@ -119,7 +119,8 @@ Action setup_candidates_eval(CLI::App* app, GlobalOptions& global) {
   app->add_option("--test", o->test, "Test interactions CSV")->required();
   app->add_option("--source", o->sources,
                   "Source spec, repeatable: pixie:G.graph[,steps=N,alpha=A] | cooc:C.cooc | "
-                  "embed:E.embed[,ann=A.ann] | popular; quota=N and name=L for --merge")
+                  "embed:E.embed[,ann=A.ann] | twotower:M.twotower[,ann=A.ann] | popular; "
+                  "quota=N and name=L for --merge")
       ->required();
   app->add_flag("--merge", o->merge, "Also evaluate the merge of all sources (quotas from the specs)");
   app->add_option("--k", o->ks, "Cut-offs, comma-separated")->capture_default_str();
