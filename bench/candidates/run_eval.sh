@@ -10,7 +10,7 @@
 #
 # Hyperparameters: chosen by a small grid on ml100k (the same few trials for every learner,
 # BPR included; docs/candidates.md "Evaluation" lists the grid), then kept for every dataset.
-#   HOP-Rec: dim 64, order 2, 50 epochs (walks = 50 x edges), lr 0.025, 5 negatives.
+#   HOP-Rec: dim 64, order 3 (= SMORe -walk_steps 3), 50 epochs (walks = 50 x edges), lr 0.025, 5 negatives.
 #   item2vec: dim 64, one sequence per user, window 50, 20 epochs, lr 0.05; queried with
 #             the mean of the user's 50 newest history items (embed source default).
 #   BPR (baselines.py): dim 64, 60 epochs, lr 0.002.
@@ -28,7 +28,7 @@ reco=$build/apps/reco/reco
 data=${RECO_SHARED_DATA:-$repo/../shared/data}
 threads=${THREADS:-2}
 steps=${PIXIE_STEPS:-20000}
-hoprec_args=${HOPREC_ARGS:-"--dim 64 --order 2 --epochs 50 --lr 0.025 --negatives 5"}
+hoprec_args=${HOPREC_ARGS:-"--dim 64 --order 3 --epochs 50 --lr 0.025 --negatives 5"}
 item2vec_query=${ITEM2VEC_QUERY:-""}
 export OMP_WAIT_POLICY=PASSIVE
 
