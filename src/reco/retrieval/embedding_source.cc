@@ -22,22 +22,7 @@ class EmbeddingSource final : public CandidateSource {
   std::vector<Candidate> query(const CandidateRequest& request, const RunContext&) const override {
     std::vector<float> q;
     if (!query_vector(request, q) || request.k == 0) return {};
-    const EmbeddingTable& items = emb_.items();
-    std::unordered_set<uint32_t> excluded;
-    for (uint64_t id : request.items) {
-      const uint32_t r = items.find(id);
-      if (r != kNoRow) excluded.insert(r);
-    }
-    RowFilter filter;
-    if (!excluded.empty() || request.filter)
-      filter = [&](uint32_t row) {
-        return !excluded.contains(row) && (!request.filter || request.filter(items.id(row)));
-      };
-    const std::vector<Neighbor> nb = index_->search(q, request.k, filter);
-    std::vector<Candidate> out;
-    out.reserve(nb.size());
-    for (const Neighbor& n : nb) out.push_back({items.id(n.row), n.score, opt_.tag});
-    return out;
+    return search_item_index(emb_.items(), *index_, q, request, opt_.tag);
   }
 
  private:
@@ -86,6 +71,27 @@ class EmbeddingSource final : public CandidateSource {
 };
 
 }  // namespace
+
+std::vector<Candidate> search_item_index(const EmbeddingTable& items, const VectorIndex& index,
+                                         std::span<const float> query, const CandidateRequest& request,
+                                         uint16_t tag) {
+  if (request.k == 0) return {};
+  std::unordered_set<uint32_t> excluded;
+  for (uint64_t id : request.items) {
+    const uint32_t r = items.find(id);
+    if (r != kNoRow) excluded.insert(r);
+  }
+  RowFilter filter;
+  if (!excluded.empty() || request.filter)
+    filter = [&](uint32_t row) {
+      return !excluded.contains(row) && (!request.filter || request.filter(items.id(row)));
+    };
+  const std::vector<Neighbor> nb = index.search(query, request.k, filter);
+  std::vector<Candidate> out;
+  out.reserve(nb.size());
+  for (const Neighbor& n : nb) out.push_back({items.id(n.row), n.score, tag});
+  return out;
+}
 
 std::unique_ptr<CandidateSource> open_embedding_source(const std::string& embeddings_path,
                                                        const std::string& ann_path,

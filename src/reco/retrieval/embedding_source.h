@@ -16,9 +16,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "reco/retrieval/candidate.h"
+#include "reco/retrieval/embeddings.h"
+#include "reco/retrieval/vector_index.h"
 
 namespace reco {
 
@@ -34,5 +37,12 @@ struct EmbeddingSourceOptions {
 std::unique_ptr<CandidateSource> open_embedding_source(const std::string& embeddings_path,
                                                        const std::string& ann_path /* empty = exact index */,
                                                        const EmbeddingSourceOptions& options);
+
+/// The request.k best rows of `index` (built over `items`) for the query vector `query`,
+/// none of request.items, only items passing request.filter, best first, tagged `tag`:
+/// the search every source over an item index ends with.
+std::vector<Candidate> search_item_index(const EmbeddingTable& items, const VectorIndex& index,
+                                         std::span<const float> query, const CandidateRequest& request,
+                                         uint16_t tag);
 
 }  // namespace reco

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_set>
 
 #include "reco/core/error.h"
+#include "reco/retrieval/embedding_source.h"
 #include "reco/retrieval/embeddings.h"
 #include "reco/retrieval/exact_index.h"
 #include "reco/retrieval/hnsw_index.h"
@@ -24,24 +24,12 @@ class TwoTowerSource final : public CandidateSource {
   std::vector<Candidate> query(const CandidateRequest& request, const RunContext&) const override {
     if (request.k == 0) return {};
     const EmbeddingTable& items = emb_.items();
-    std::unordered_set<uint32_t> excluded;
-    for (uint64_t id : request.items) {
-      const uint32_t r = items.find(id);
-      if (r != kNoRow) excluded.insert(r);
-    }
+    const bool known_item = std::any_of(request.items.begin(), request.items.end(),
+                                        [&](uint64_t id) { return items.find(id) != kNoRow; });
     // Without a known user or a known history item the vector is the same for everybody.
-    if (model_.user_row(request.user) == ~uint32_t{0} && excluded.empty()) return {};
+    if (model_.user_row(request.user) == ~uint32_t{0} && !known_item) return {};
     const std::vector<float> q = model_.user_vector(request.user, request.items);
-    RowFilter filter;
-    if (!excluded.empty() || request.filter)
-      filter = [&](uint32_t row) {
-        return !excluded.contains(row) && (!request.filter || request.filter(items.id(row)));
-      };
-    const std::vector<Neighbor> nb = index_->search(q, request.k, filter);
-    std::vector<Candidate> out;
-    out.reserve(nb.size());
-    for (const Neighbor& n : nb) out.push_back({items.id(n.row), n.score, candidate_source::kTwoTower});
-    return out;
+    return search_item_index(items, *index_, q, request, candidate_source::kTwoTower);
   }
 
  private:
