@@ -4,7 +4,7 @@
 # Both sides are scored by the same code: the peer's vectors are imported with
 # `reco candidates build import` and every run is evaluated with `reco candidates eval`.
 #   bench/twotower/run.sh <reco binary> <data dir with train.csv,test.csv> <out dir> [repeats] [model args]
-# THREADS="1" limits the thread counts (default "1 2"). Model args go to both sides (e.g. --epochs 5 --temperature 0.1). Output: $OUT/runs.jsonl (one
+# THREADS="1" limits the thread counts (default "1 2"); FIRST_SEED=N numbers the repeats' seeds N, N+1, ... (default 1). Model args go to both sides (e.g. --epochs 5 --temperature 0.1). Output: $OUT/runs.jsonl (one
 # line per run: speed + Recall@20/@50, NDCG@50) and a median summary per (impl, threads) on stdout.
 # Peer setup (see /work/shared/docs/measuring.md): OpenBLAS as libblas.so.3, OMP_WAIT_POLICY=PASSIVE.
 set -euo pipefail
@@ -32,7 +32,7 @@ record() {  # impl threads rep speed-json embed
 }
 
 for threads in ${THREADS:-1 2}; do
-  for rep in $(seq 1 "$REPEATS"); do
+  for rep in $(seq "${FIRST_SEED:-1}" $(( ${FIRST_SEED:-1} + REPEATS - 1 ))); do
     j=$("$RECO" --threads "$threads" --seed "$rep" --quiet --json candidates build twotower --train "$DATA/train.csv" \
       --out "$OUT/m.twotower" --embeddings "$OUT/reco_t${threads}_r${rep}.embed" "${EXTRA[@]}" |
       $PY -c "import json,sys; print(json.dumps(json.load(sys.stdin)['report']))")
