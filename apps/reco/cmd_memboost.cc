@@ -5,12 +5,14 @@
 //   features  point-in-time Memboost ranking features, one CSV row per event-log row
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "reco/core/error.h"
+#include "reco/data/event_samples.h"
 #include "reco/memboost/insertion.h"
 #include "reco/memboost/memboost_features.h"
 #include "reco/memboost/memboost_store.h"
@@ -241,7 +243,8 @@ Action features_action(CLI::App* cmd, GlobalOptions& global) {
     if (o->cold_fraction > 0 && o->cold_before == INT64_MIN) {
       RECO_CHECK_CODE(o->cold_holdout_days >= 0, ErrorCode::kInvalidArgument)
           << "--cold-holdout-days must be >= 0, got " << o->cold_holdout_days;
-      cold.before = holdout_start(last_timestamp(o->events), o->cold_holdout_days);
+      // The first whole second of the holdout, so `timestamp < before` is the samples split's train part.
+      cold.before = static_cast<int64_t>(std::ceil(holdout_from(last_timestamp(o->events), o->cold_holdout_days)));
     }
     const FeaturesReport r = write_feature_csv(o->events, priors, weights, o->smoothing, o->out, o->allow_unsorted,
                                                global.context(), cold);

@@ -191,6 +191,11 @@ nlohmann::json EventSampleReport::to_json() const {
           {"downsampling", downsampling}};
 }
 
+double holdout_from(int64_t last, double days) {
+  const double day_end = (std::floor(static_cast<double>(last) / 86400.0) + 1.0) * 86400.0;
+  return day_end - days * 86400.0;
+}
+
 EventSampleReport build_event_samples(const EventSampleOptions& o, const std::string& out_path,
                                       const RunContext& ctx) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -430,8 +435,7 @@ EventSampleReport build_event_samples(const EventSampleOptions& o, const std::st
   // (and downsampled, or not) by calendar day, so a window measured back from the last event
   // would pull a slice of the previous day into the holdout and mark that part downsampled.
   const int64_t last = *std::max_element(timestamp.begin(), timestamp.end());
-  const double day_end = (std::floor(static_cast<double>(last) / 86400.0) + 1.0) * 86400.0;
-  const double test_from = day_end - o.test_days * 86400.0;
+  const double test_from = holdout_from(last, o.test_days);
   const double validation_from = test_from - o.validation_days * 86400.0;
   std::vector<uint8_t> split(n);
   bool downsampled_part[3] = {false, false, false};

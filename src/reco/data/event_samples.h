@@ -73,4 +73,9 @@ struct EventSampleReport {
 EventSampleReport build_event_samples(const EventSampleOptions& options, const std::string& out_path,
                                       const RunContext& ctx);
 
+/// Start of the last `days` whole UTC days of a log whose last event is at `last` (the days end
+/// at the midnight after `last`): rows with timestamp >= this are held out. The samples split and
+/// `reco memboost features --cold-holdout-days` both cut here, so they agree on the train part.
+double holdout_from(int64_t last, double days);
+
 }  // namespace reco

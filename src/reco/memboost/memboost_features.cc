@@ -1,7 +1,6 @@
 #include "reco/memboost/memboost_features.h"
 
 #include <charconv>
-#include <cmath>
 
 #include "reco/core/error.h"
 #include "reco/core/progress.h"
@@ -72,11 +71,6 @@ bool cold_pair(const ColdMask& mask, uint64_t query, uint64_t item) {
   if (mask.fraction >= 1) return true;
   const uint64_t h = mix64(mix64(derive_seed(mask.seed, 0x636f6c64) ^ query) ^ item);
   return static_cast<double>(h >> 11) * 0x1.0p-53 < mask.fraction;  // uniform in [0, 1)
-}
-
-int64_t holdout_start(int64_t last, double days) {
-  const double day_end = (std::floor(static_cast<double>(last) / 86400.0) + 1.0) * 86400.0;
-  return static_cast<int64_t>(day_end - days * 86400.0);
 }
 
 namespace {

@@ -82,9 +82,6 @@ struct ColdMask {
 /// Whether `mask` selects the pair (query, item): a pure function of (seed, query, item).
 bool cold_pair(const ColdMask& mask, uint64_t query, uint64_t item);
 
-/// The first timestamp of the last `days` whole UTC days of a log whose last event is at `last`
-/// (days end at the midnight after `last`), the boundary `reco samples events` splits at.
-int64_t holdout_start(int64_t last, double days);
 
 struct FeaturesReport {
   uint64_t rows = 0;

@@ -1,8 +1,11 @@
 // `reco memboost priors|update|query|features` end to end through the built binary.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
+#include "reco/data/event_samples.h"
 #include "reco/memboost/memboost_features.h"
 #include "synthetic_log.h"
 #include "testing/testing.h"
@@ -92,7 +95,7 @@ TEST(MemboostCli, PriorsUpdateQueryFeatures) {
                                   dir.file("p.json") + " -o " + dir.file("c.csv") + " --cold-fraction 0.5 --json");
   ASSERT_EQ(rc, 0) << out;
   EXPECT_EQ(last_json_line(out)["rows_masked"].get<uint64_t>(), 0u);
-  EXPECT_EQ(last_json_line(out)["cold_before"].get<int64_t>(), holdout_start(events.back().timestamp, 2.0));
+  EXPECT_EQ(last_json_line(out)["cold_before"].get<int64_t>(), static_cast<int64_t>(std::ceil(holdout_from(events.back().timestamp, 2.0))));
   std::tie(rc, out) = run_command(reco() + " memboost features --events " + log + " --priors " +
                                   dir.file("p.json") + " -o " + dir.file("c.csv") + " --cold-fraction 1.5");
   EXPECT_NE(rc, 0);

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "reco/core/error.h"
+#include "reco/data/event_samples.h"
 #include "synthetic_log.h"
 #include "testing/testing.h"
 
@@ -200,11 +201,11 @@ TEST(MemboostFeatures, ColdMaskIsDeterministicBySeed) {
                Error);
 }
 
-TEST(MemboostFeatures, HoldoutStartIsTheSamplesSplitBoundary) {
+TEST(MemboostFeatures, HoldoutFromIsTheSamplesSplitBoundary) {
   // Last event on day 10 at 13:00: two holdout days start at midnight of day 9.
-  EXPECT_EQ(holdout_start(10 * 86400 + 13 * 3600, 2.0), 9 * 86400);
-  EXPECT_EQ(holdout_start(10 * 86400, 1.0), 10 * 86400);
-  EXPECT_EQ(holdout_start(10 * 86400 + 1, 0.0), 11 * 86400);
+  EXPECT_EQ(holdout_from(10 * 86400 + 13 * 3600, 2.0), 9 * 86400);
+  EXPECT_EQ(holdout_from(10 * 86400, 1.0), 10 * 86400);
+  EXPECT_EQ(holdout_from(10 * 86400 + 1, 0.0), 11 * 86400);
 }
 
 }  // namespace
