@@ -30,19 +30,48 @@ void Linear::forward(ConstMatrixView x, Tensor& y) const {
   bias_activation_forward(y, bias_.value.data(), activation_);
 }
 
-void Linear::backward(ConstMatrixView x, ConstMatrixView y, MatrixView dy, Tensor& grad_weight, Tensor& grad_bias,
-                      Tensor* dx) const {
-  RECO_ASSERT(dy.rows == x.rows && dy.cols == out() && y.rows == x.rows);
-  activation_backward(y, dy, activation_);
-  gemm(true, false, 1.0f, dy, x, 1.0f, grad_weight);
+namespace {
+void add_column_sums(ConstMatrixView dy, Tensor& grad_bias) {
   float* gb = grad_bias.data();
   for (size_t r = 0; r < dy.rows; ++r) {
     const float* d = dy.row(r);
     for (size_t j = 0; j < dy.cols; ++j) gb[j] += d[j];
   }
+}
+}  // namespace
+
+void Linear::backward(ConstMatrixView x, ConstMatrixView y, MatrixView dy, Tensor& grad_weight, Tensor& grad_bias,
+                      Tensor* dx) const {
+  RECO_ASSERT(dy.rows == x.rows && dy.cols == out() && y.rows == x.rows);
+  activation_backward(y, dy, activation_);
+  gemm(true, false, 1.0f, dy, x, 1.0f, grad_weight);
+  add_column_sums(dy, grad_bias);
   if (dx) {
     dx->resize(x.rows, in());
     gemm(false, false, 1.0f, dy, weight_.value, 0.0f, *dx);
+  }
+}
+
+void Linear::forward_bf16(ConstMatrixView x, Tensor& y, Bf16Gemm& g, LinearBf16Cache& cache) const {
+  RECO_ASSERT(x.cols == in());
+  to_bf16(weight_.value, cache.weight);
+  to_bf16(x, cache.input);
+  y.resize(x.rows, out());
+  g.gemm(false, true, cache.input, cache.weight, false, y);
+  bias_activation_forward(y, bias_.value.data(), activation_);
+}
+
+void Linear::backward_bf16(ConstMatrixView x, ConstMatrixView y, MatrixView dy, Tensor& grad_weight,
+                           Tensor& grad_bias, Tensor* dx, Bf16Gemm& g, LinearBf16Cache& cache) const {
+  RECO_ASSERT(dy.rows == x.rows && dy.cols == out() && y.rows == x.rows);
+  RECO_ASSERT(cache.input.rows == x.rows && cache.input.cols == in() && cache.weight.rows == out());
+  activation_backward(y, dy, activation_);
+  add_column_sums(dy, grad_bias);
+  to_bf16(dy, cache.dz);
+  g.gemm(true, false, cache.dz, cache.input, true, grad_weight);
+  if (dx) {
+    dx->resize(x.rows, in());
+    g.gemm(false, false, cache.dz, cache.weight, false, *dx);
   }
 }
 

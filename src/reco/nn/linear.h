@@ -3,15 +3,29 @@
 // cblas-friendly layout), bias is [1, out]. x is [batch, in], y is [batch, out].
 // Gradients accumulate (+=) into caller-owned tensors of the parameters' shapes, so several
 // calls (or several heads sharing a layer) can add into one buffer.
+//
+// Two precisions (precision.h): forward/backward run the GEMMs in fp32 (CBLAS sgemm);
+// forward_bf16/backward_bf16 run the same three GEMMs (x W^T, dz^T x, dz W) on bf16 copies of
+// their inputs with fp32 accumulation and output (bf16_gemm.h). Biases, activations and the
+// gradients' accumulation stay fp32 in both. The bf16 copies live in a caller-owned
+// LinearBf16Cache (one per layer per worker), so the layer itself stays read-only.
 #pragma once
 
 #include <string>
 
 #include "reco/core/rng.h"
 #include "reco/nn/activation.h"
+#include "reco/nn/bf16_gemm.h"
 #include "reco/nn/parameter.h"
 
 namespace reco::nn {
+
+/// One worker's bf16 copies for one layer, filled by forward_bf16 and read by backward_bf16.
+struct LinearBf16Cache {
+  Bf16Matrix weight;  ///< bf16(W) [out, in]: converted once per forward_bf16, reused by backward
+  Bf16Matrix input;   ///< bf16(x) [batch, in] of the last forward_bf16 (backward's dW = dz^T x)
+  Bf16Matrix dz;      ///< bf16 of the pre-activation gradient (backward scratch)
+};
 
 class Linear {
  public:
@@ -35,6 +49,13 @@ class Linear {
   /// adds dW += dz^T x, db += colsum(dz), and writes dx = dz W when dx is non-null.
   void backward(ConstMatrixView x, ConstMatrixView y, MatrixView dy, Tensor& grad_weight, Tensor& grad_bias,
                 Tensor* dx) const;
+
+  /// forward with bf16 GEMM inputs: also fills cache.weight and cache.input for backward_bf16.
+  void forward_bf16(ConstMatrixView x, Tensor& y, Bf16Gemm& gemm, LinearBf16Cache& cache) const;
+  /// backward with bf16 GEMM inputs; x must be the input of the last forward_bf16 with this
+  /// cache (its bf16 copy, cache.input, is what dW reads) and the weights unchanged since.
+  void backward_bf16(ConstMatrixView x, ConstMatrixView y, MatrixView dy, Tensor& grad_weight, Tensor& grad_bias,
+                     Tensor* dx, Bf16Gemm& gemm, LinearBf16Cache& cache) const;
 
  private:
   Parameter weight_;

@@ -24,6 +24,11 @@ void Mlp::init(Rng& rng) {
   for (auto& l : layers_) l.init(rng);
 }
 
+void Mlp::set_precision(Precision p, const std::string& what) {
+  if (p == Precision::kBf16) require_bf16(what);
+  precision_ = p;
+}
+
 std::vector<Parameter*> Mlp::parameters() {
   std::vector<Parameter*> out;
   for (auto& l : layers_) {
@@ -39,6 +44,7 @@ void Mlp::prepare(MlpWorkspace& ws) const {
   ws.dropped.resize(layers_.size());
   ws.grad_weight.resize(layers_.size());
   ws.grad_bias.resize(layers_.size());
+  ws.bf16.resize(precision_ == Precision::kBf16 ? layers_.size() : 0);
   for (size_t i = 0; i < layers_.size(); ++i) {
     ws.grad_weight[i].resize(layers_[i].out(), layers_[i].in(), true);
     ws.grad_bias[i].resize(1, layers_[i].out(), true);
@@ -55,10 +61,15 @@ std::vector<Tensor*> Mlp::gradients(MlpWorkspace& ws) {
 }
 
 void Mlp::forward(ConstMatrixView x, MlpWorkspace& ws, Rng* dropout_rng) const {
-  if (ws.outputs.size() != layers_.size()) prepare(ws);
+  const bool bf16 = precision_ == Precision::kBf16;
+  if (ws.outputs.size() != layers_.size() || (bf16 && ws.bf16.size() != layers_.size())) prepare(ws);
   ConstMatrixView cur = x;
   for (size_t i = 0; i < layers_.size(); ++i) {
-    layers_[i].forward(cur, ws.outputs[i]);
+    if (bf16) {
+      layers_[i].forward_bf16(cur, ws.outputs[i], ws.bf16_gemm, ws.bf16[i]);
+    } else {
+      layers_[i].forward(cur, ws.outputs[i]);
+    }
     const bool hidden = i + 1 < layers_.size();
     if (hidden && dropout_ > 0.0f && dropout_rng) {
       ws.dropped[i] = ws.outputs[i];
@@ -87,7 +98,12 @@ void Mlp::backward(ConstMatrixView x, ConstMatrixView dy, MlpWorkspace& ws, Tens
     } else {
       next = dx;
     }
-    layers_[i].backward(input, ws.outputs[i], *d, ws.grad_weight[i], ws.grad_bias[i], next);
+    if (precision_ == Precision::kBf16) {
+      layers_[i].backward_bf16(input, ws.outputs[i], *d, ws.grad_weight[i], ws.grad_bias[i], next, ws.bf16_gemm,
+                               ws.bf16[i]);
+    } else {
+      layers_[i].backward(input, ws.outputs[i], *d, ws.grad_weight[i], ws.grad_bias[i], next);
+    }
     if (i > 0) d = next;
   }
 }

@@ -3,6 +3,11 @@
 //
 // Per-thread state lives in MlpWorkspace (activations for backward, dropout masks and
 // gradient buffers), so one Mlp is shared read-only by all workers of a step.
+//
+// Precision (precision.h): kFp32 (default) runs Linear::forward/backward; kBf16 runs
+// forward_bf16/backward_bf16 with the worker's bf16 copies in ws.bf16 and its oneDNN
+// primitives in ws.bf16_gemm. Each worker converts the weights to bf16 once per forward (i.e.
+// once per step) and reuses them in backward.
 #pragma once
 
 #include <string>
@@ -10,6 +15,7 @@
 
 #include "reco/core/rng.h"
 #include "reco/nn/linear.h"
+#include "reco/nn/precision.h"
 
 namespace reco::nn {
 
@@ -20,6 +26,8 @@ struct MlpWorkspace {
   std::vector<Tensor> grad_weight;  ///< per layer, shape of the weight
   std::vector<Tensor> grad_bias;
   Tensor dbuf[2];                   ///< ping-pong buffers for the backward pass
+  std::vector<LinearBf16Cache> bf16;  ///< per layer, precision bf16 only
+  Bf16Gemm bf16_gemm;               ///< this worker's oneDNN stream and primitives (bf16 only)
   const Tensor& output() const { return outputs.back(); }
 };
 
@@ -38,6 +46,10 @@ class Mlp {
   const Linear& layer(size_t i) const { return layers_[i]; }
 
   void init(Rng& rng);
+  /// kBf16 throws (kInvalidArgument, naming `what`) when this CPU/build has no native bf16
+  /// matmul (bf16_gemm.h require_bf16): reco fails rather than silently training in fp32.
+  void set_precision(Precision p, const std::string& what = "model.precision");
+  Precision precision() const { return precision_; }
   /// Weight and bias of every layer, in order (weight0, bias0, weight1, ...).
   std::vector<Parameter*> parameters();
   /// Sizes ws's buffers for this Mlp (grads zeroed).
@@ -59,6 +71,7 @@ class Mlp {
   std::vector<Linear> layers_;
   std::vector<size_t> sizes_;
   float dropout_ = 0.0f;
+  Precision precision_ = Precision::kFp32;
 };
 
 }  // namespace reco::nn

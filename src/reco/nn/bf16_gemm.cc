@@ -1,0 +1,190 @@
+#include "reco/nn/bf16_gemm.h"
+
+#include <cstring>
+#include <unordered_map>
+
+#include "reco/core/error.h"
+
+#ifdef RECO_HAVE_DNNL
+#include <oneapi/dnnl/dnnl.hpp>
+extern "C" void omp_set_num_threads(int num_threads);  // libgomp, oneDNN's threading runtime
+#endif
+
+namespace reco::nn {
+
+namespace {
+uint16_t round_to_bf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof(u));
+  // Round to nearest even on the 16 dropped bits; a NaN keeps a set mantissa bit (stays NaN).
+  const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+  const bool nan = (u & 0x7fffffffu) > 0x7f800000u;
+  return static_cast<uint16_t>(nan ? ((u >> 16) | 0x40u) : rounded);
+}
+}  // namespace
+
+void to_bf16(ConstMatrixView src, Bf16Matrix& dst) {
+  dst.rows = src.rows;
+  dst.cols = src.cols;
+  dst.data.resize(src.rows * src.cols);
+  for (size_t r = 0; r < src.rows; ++r) {
+    const float* s = src.row(r);
+    uint16_t* d = dst.data.data() + r * src.cols;
+    for (size_t j = 0; j < src.cols; ++j) d[j] = round_to_bf16(s[j]);
+  }
+}
+
+float bf16_to_float(uint16_t v) {
+  const uint32_t u = static_cast<uint32_t>(v) << 16;
+  float f;
+  std::memcpy(&f, &u, sizeof(f));
+  return f;
+}
+
+#ifdef RECO_HAVE_DNNL
+
+namespace {
+using dt = dnnl::memory::data_type;
+using dims = dnnl::memory::dims;
+
+dnnl::engine& cpu_engine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);  // shared: engines are thread-safe
+  return engine;
+}
+
+// oneDNN's OpenMP team for this thread: one thread (set once per calling thread).
+void single_threaded_here() {
+  thread_local const bool once = [] {
+    omp_set_num_threads(1);
+    return true;
+  }();
+  (void)once;
+}
+
+// A row-major [rows, cols] matrix, or the transpose view of a row-major [cols, rows] buffer.
+dnnl::memory::desc desc(size_t rows, size_t cols, bool transposed, dt type, size_t stride) {
+  const auto r = static_cast<dnnl::memory::dim>(rows), c = static_cast<dnnl::memory::dim>(cols);
+  const auto s = static_cast<dnnl::memory::dim>(stride);
+  return dnnl::memory::desc(dims{r, c}, type, transposed ? dims{1, s} : dims{s, 1});
+}
+
+dnnl::matmul::primitive_desc make_pd(size_t m, size_t n, size_t k, bool ta, bool tb, bool accumulate, size_t ldc) {
+  dnnl::primitive_attr attr;
+  if (accumulate) {
+    dnnl::post_ops ops;
+    ops.append_sum(1.0f);
+    attr.set_post_ops(ops);
+  }
+  const auto a = desc(m, k, ta, dt::bf16, ta ? m : k);
+  const auto b = desc(k, n, tb, dt::bf16, tb ? k : n);
+  const auto c = desc(m, n, false, dt::f32, ldc);
+  return dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), attr, cpu_engine());
+}
+}  // namespace
+
+struct Bf16Gemm::Impl {
+  struct Key {
+    size_t m, n, k, ldc;
+    bool ta, tb, acc;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      size_t h = k.m * 1000003u ^ k.n * 7919u ^ k.k * 104729u ^ k.ldc * 31u;
+      return h ^ (k.ta ? 1u : 0u) ^ (k.tb ? 2u : 0u) ^ (k.acc ? 4u : 0u);
+    }
+  };
+  struct Entry {
+    dnnl::matmul prim;
+    dnnl::memory a, b, c;  // descriptors fixed by the key; data handles set per call
+  };
+  dnnl::stream stream{cpu_engine()};
+  std::unordered_map<Key, Entry, KeyHash> cache;
+};
+
+Bf16Gemm::Bf16Gemm() = default;
+Bf16Gemm::~Bf16Gemm() = default;
+Bf16Gemm::Bf16Gemm(const Bf16Gemm&) {}
+Bf16Gemm& Bf16Gemm::operator=(const Bf16Gemm& other) {
+  if (this != &other) impl_.reset();
+  return *this;
+}
+Bf16Gemm::Bf16Gemm(Bf16Gemm&&) noexcept = default;
+Bf16Gemm& Bf16Gemm::operator=(Bf16Gemm&&) noexcept = default;
+
+size_t Bf16Gemm::cached() const { return impl_ ? impl_->cache.size() : 0; }
+
+void Bf16Gemm::gemm(bool transpose_a, bool transpose_b, const Bf16Matrix& a, const Bf16Matrix& b, bool accumulate,
+                    MatrixView c) {
+  const size_t m = transpose_a ? a.cols : a.rows;
+  const size_t k = transpose_a ? a.rows : a.cols;
+  const size_t kb = transpose_b ? b.cols : b.rows;
+  const size_t n = transpose_b ? b.rows : b.cols;
+  RECO_CHECK_CODE(k == kb && c.rows == m && c.cols == n, ErrorCode::kInternal)
+      << "bf16 gemm shapes: op(A) " << m << "x" << k << ", op(B) " << kb << "x" << n << ", C " << c.rows << "x"
+      << c.cols;
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (!accumulate)
+      for (size_t r = 0; r < m; ++r) std::memset(c.row(r), 0, n * sizeof(float));
+    return;
+  }
+  single_threaded_here();
+  if (!impl_) impl_ = std::make_unique<Impl>();
+  const size_t ldc = std::max<size_t>(c.stride, n);
+  const Impl::Key key{m, n, k, ldc, transpose_a, transpose_b, accumulate};
+  auto it = impl_->cache.find(key);
+  if (it == impl_->cache.end()) {
+    auto pd = make_pd(m, n, k, transpose_a, transpose_b, accumulate, ldc);
+    Impl::Entry e{dnnl::matmul(pd), dnnl::memory(pd.src_desc(), cpu_engine(), DNNL_MEMORY_NONE),
+                  dnnl::memory(pd.weights_desc(), cpu_engine(), DNNL_MEMORY_NONE),
+                  dnnl::memory(pd.dst_desc(), cpu_engine(), DNNL_MEMORY_NONE)};
+    it = impl_->cache.emplace(key, std::move(e)).first;
+  }
+  Impl::Entry& e = it->second;
+  e.a.set_data_handle(const_cast<uint16_t*>(a.data.data()));
+  e.b.set_data_handle(const_cast<uint16_t*>(b.data.data()));
+  e.c.set_data_handle(c.data);
+  e.prim.execute(impl_->stream, {{DNNL_ARG_SRC, e.a}, {DNNL_ARG_WEIGHTS, e.b}, {DNNL_ARG_DST, e.c}});
+  impl_->stream.wait();
+}
+
+bool bf16_supported(std::string* why) {
+  static const std::string impl = [] {
+    try {
+      return std::string(make_pd(64, 64, 64, false, true, false, 64).impl_info_str());
+    } catch (const dnnl::error& e) {
+      return std::string("ref (no bf16 matmul: ") + e.what() + ")";
+    }
+  }();
+  if (why) *why = impl;
+  return impl.find("ref") == std::string::npos;
+}
+
+#else  // built without oneDNN: bf16 is unavailable
+
+struct Bf16Gemm::Impl {};
+Bf16Gemm::Bf16Gemm() = default;
+Bf16Gemm::~Bf16Gemm() = default;
+Bf16Gemm::Bf16Gemm(const Bf16Gemm&) {}
+Bf16Gemm& Bf16Gemm::operator=(const Bf16Gemm&) { return *this; }
+Bf16Gemm::Bf16Gemm(Bf16Gemm&&) noexcept = default;
+Bf16Gemm& Bf16Gemm::operator=(Bf16Gemm&&) noexcept = default;
+size_t Bf16Gemm::cached() const { return 0; }
+void Bf16Gemm::gemm(bool, bool, const Bf16Matrix&, const Bf16Matrix&, bool, MatrixView) {
+  RECO_THROW(ErrorCode::kInvalidArgument) << "bf16 gemm: reco was built without oneDNN (libdnnl-dev)";
+}
+bool bf16_supported(std::string* why) {
+  if (why) *why = "reco was built without oneDNN (install libdnnl-dev and reconfigure)";
+  return false;
+}
+
+#endif
+
+void require_bf16(const std::string& what) {
+  std::string why;
+  RECO_CHECK(bf16_supported(&why)) << what << " = \"bf16\" needs oneDNN with a native bf16 matmul on this CPU "
+                                   << "(AVX512-BF16 or AMX); oneDNN reports: " << why << ". Use \"fp32\".";
+}
+
+}  // namespace reco::nn
