@@ -3,6 +3,10 @@
 #include <cstring>
 #include <unordered_map>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
 #include "reco/core/error.h"
 
 #ifdef RECO_HAVE_DNNL
@@ -21,17 +25,54 @@ uint16_t round_to_bf16(float f) {
   const bool nan = (u & 0x7fffffffu) > 0x7f800000u;
   return static_cast<uint16_t>(nan ? ((u >> 16) | 0x40u) : rounded);
 }
+
+
+void convert_scalar(const float* s, uint16_t* d, size_t n) {
+  for (size_t j = 0; j < n; ++j) d[j] = round_to_bf16(s[j]);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The same rounding, 16 floats at a time with AVX512F integer ops (bit-identical to
+// round_to_bf16; the binary stays runnable on any x86-64: chosen at run time). Conversions are
+// ~15% of the GEMM time at batch 2048 with the scalar loop.
+__attribute__((target("avx512f"))) void convert_avx512(const float* s, uint16_t* d, size_t n) {
+  const __m512i bias = _mm512_set1_epi32(0x7fff), one = _mm512_set1_epi32(1), quiet = _mm512_set1_epi32(0x40);
+  size_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const __m512 x = _mm512_loadu_ps(s + j);
+    const __m512i u = _mm512_castps_si512(x);
+    // maskz shifts: GCC 12's plain _mm512_srli_epi32 warns (-Wmaybe-uninitialized) on its
+    // internal undefined source.
+    const __m512i hi = _mm512_maskz_srli_epi32(0xffff, u, 16);
+    const __m512i sum = _mm512_add_epi32(_mm512_add_epi32(u, bias), _mm512_and_si512(hi, one));
+    const __m512i rounded = _mm512_maskz_srli_epi32(0xffff, sum, 16);
+    const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+    const __m512i out = _mm512_mask_blend_epi32(nan, rounded, _mm512_or_si512(hi, quiet));
+    _mm512_mask_cvtepi32_storeu_epi16(d + j, 0xffff, out);
+  }
+  convert_scalar(s + j, d + j, n - j);
+}
+#endif
+
+using ConvertFn = void (*)(const float*, uint16_t*, size_t);
+ConvertFn pick_convert() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (__builtin_cpu_supports("avx512f")) return convert_avx512;
+#endif
+  return convert_scalar;
+}
 }  // namespace
 
 void to_bf16(ConstMatrixView src, Bf16Matrix& dst) {
+  static const ConvertFn convert = pick_convert();
   dst.rows = src.rows;
   dst.cols = src.cols;
   dst.data.resize(src.rows * src.cols);
-  for (size_t r = 0; r < src.rows; ++r) {
-    const float* s = src.row(r);
-    uint16_t* d = dst.data.data() + r * src.cols;
-    for (size_t j = 0; j < src.cols; ++j) d[j] = round_to_bf16(s[j]);
+  if (src.contiguous()) {
+    convert(src.data, dst.data.data(), src.rows * src.cols);
+    return;
   }
+  for (size_t r = 0; r < src.rows; ++r) convert(src.row(r), dst.data.data() + r * src.cols, src.cols);
 }
 
 float bf16_to_float(uint16_t v) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -51,6 +52,57 @@ TEST(Bf16, RoundsToNearestEven) {
   EXPECT_EQ(bf16_to_float(b.data[3]), 1.0f + 0x1.0p-7f);
   EXPECT_EQ(bf16_to_float(b.data[4]), -2.5f);
   EXPECT_TRUE(std::isnan(bf16_to_float(b.data[5])));
+}
+
+// Independent reference: of the two bf16 neighbours of f, the nearer in value, ties to even.
+uint16_t reference_bf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof(u));
+  if (std::isinf(f)) return static_cast<uint16_t>(u >> 16);
+  const uint32_t lo = u & 0xffff0000u;
+  const uint32_t hi = lo + 0x10000u;  // next bf16 away from zero
+  float flo, fhi;
+  std::memcpy(&flo, &lo, sizeof(flo));
+  std::memcpy(&fhi, &hi, sizeof(fhi));
+  // Past the largest finite bf16, IEEE rounds as if the next value were 2^128 (then gives inf).
+  const double vhi = std::isinf(fhi) ? std::copysign(std::ldexp(1.0, 128), f) : fhi;
+  const double dlo = std::fabs(static_cast<double>(f) - flo), dhi = std::fabs(vhi - f);
+  if (dlo < dhi || (dlo == dhi && ((lo >> 16) & 1u) == 0)) return static_cast<uint16_t>(lo >> 16);
+  return static_cast<uint16_t>(hi >> 16);
+}
+
+TEST(Bf16, ConversionMatchesReferenceOnRandomBits) {
+  // Random bit patterns (all exponents: denormals, huge values, NaN, inf), a row length that is
+  // not a multiple of the 16-wide vector loop, and a strided view.
+  Rng rng(17);
+  Tensor wide(31, 45);
+  const uint32_t low_halves[] = {0x8000u, 0x7fffu, 0x8001u};  // ties (to even), just below, just above
+  size_t i = 0;
+  for (float& v : wide.span()) {
+    auto bits = static_cast<uint32_t>(rng.next());
+    if (i % 2 == 0) bits = (bits & 0xffff0000u) | low_halves[(i / 2) % 3];
+    ++i;
+    std::memcpy(&v, &bits, sizeof(v));
+  }
+  wide.at(0, 0) = std::numeric_limits<float>::infinity();
+  wide.at(0, 1) = -std::numeric_limits<float>::infinity();
+  wide.at(0, 2) = std::numeric_limits<float>::denorm_min();
+  wide.at(0, 3) = std::numeric_limits<float>::max();
+  for (const ConstMatrixView v : {ConstMatrixView(wide.view()), ConstMatrixView(wide.view().cols_slice(3, 37))}) {
+    Bf16Matrix b;
+    to_bf16(v, b);
+    ASSERT_EQ(b.data.size(), v.rows * v.cols);
+    for (size_t r = 0; r < v.rows; ++r)
+      for (size_t c = 0; c < v.cols; ++c) {
+        const float f = v.at(r, c);
+        const uint16_t got = b.data[r * v.cols + c];
+        if (std::isnan(f)) {
+          EXPECT_TRUE(std::isnan(bf16_to_float(got))) << r << "," << c;
+        } else {
+          ASSERT_EQ(got, reference_bf16(f)) << "value " << f << " at " << r << "," << c;
+        }
+      }
+  }
 }
 
 // Element-wise: |got - want| <= kRel * scale + 1e-6 where scale[i] = sum of |terms|.
