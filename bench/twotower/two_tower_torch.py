@@ -8,8 +8,14 @@ accidental-hit masking, F.cross_entropy.
 Run with OpenBLAS, OMP_WAIT_POLICY=PASSIVE (see /work/shared/docs/measuring.md):
   OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 two_tower_torch.py --train train.csv --out vec.npz --threads 1
 Writes item / user vectors (npz: item_ids, item_vectors, user_ids, user_vectors) and prints
-one JSON line with samples/s (training loop only, like reco's report)."""
-import argparse, json, math, time
+one JSON line with samples/s (training loop only, like reco's report).
+
+Paired runs (to tell an implementation difference from seed noise): --init-from M.twotower starts
+from the weights of a reco model (e.g. `reco --seed S candidates build twotower --epochs 0 -o M`)
+and uses its id order; --reco-order visits the rows (and draws the random negatives) in the order
+`reco --seed S candidates build twotower` does; SparseAdam's eps is then rescaled each step so its
+update equals reco's LazyAdam form (eps added to the bias-corrected sqrt(v)) exactly."""
+import argparse, json, math, struct, time
 
 import numpy as np
 import pandas as pd
@@ -18,10 +24,64 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def load(path):
+def read_reco_file(path):
+    """Sections of a reco binary container (docs/formats.md): name -> bytes."""
+    b = open(path, 'rb').read()
+    if b[:8] != b'RECOBIN\x1a':
+        raise SystemExit(f'{path}: not a reco file')
+    n, table = struct.unpack_from('<I', b, 24)[0], struct.unpack_from('<Q', b, 32)[0]
+    out = {}
+    for i in range(n):
+        e = table + 72 * i
+        off, size = struct.unpack_from('<QQ', b, e + 48)
+        out[b[e:e + 48].split(b'\0')[0].decode()] = b[off:off + size]
+    return out
+
+
+M64 = (1 << 64) - 1
+
+
+def mix64(z):
+    z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M64
+    z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M64
+    return z ^ (z >> 31)
+
+
+class RecoRng:
+    """reco::Rng (xoshiro256**, Lemire's below) and reco::derive_seed, for --reco-order."""
+    def __init__(self, root, stream):
+        seed = mix64((root + 0x9e3779b97f4a7c15 * (stream + 1)) & M64)
+        self.s = []
+        for _ in range(4):
+            seed = (seed + 0x9e3779b97f4a7c15) & M64
+            self.s.append(mix64(seed))
+
+    def below(self, n):
+        s0, s1, s2, s3 = self.s
+        x = (s1 * 5) & M64
+        result = ((((x << 7) | (x >> 57)) & M64) * 9) & M64
+        t = (s1 << 17) & M64
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = ((s3 << 45) | (s3 >> 19)) & M64
+        self.s = [s0, s1, s2, s3]
+        return (result * n) >> 64
+
+
+def load(path, id_order=None):
     df = pd.read_csv(path)
-    users_raw, user = np.unique(df['user'].to_numpy(np.uint64), return_inverse=True)
-    items_raw, item = np.unique(df['item'].to_numpy(np.uint64), return_inverse=True)
+    if id_order is None:
+        users_raw, user = np.unique(df['user'].to_numpy(np.uint64), return_inverse=True)
+        items_raw, item = np.unique(df['item'].to_numpy(np.uint64), return_inverse=True)
+    else:  # reco's dense order (first seen), so rows and ids line up with its model
+        users_raw, items_raw = id_order
+        umap = {int(x): i for i, x in enumerate(users_raw)}
+        imap = {int(x): i for i, x in enumerate(items_raw)}
+        user = np.array([umap[int(x)] for x in df['user']], np.int64)
+        item = np.array([imap[int(x)] for x in df['item']], np.int64)
     order = np.argsort(user, kind='stable')  # rows grouped by user, file (time) order kept
     user, item = user[order].astype(np.int64), item[order].astype(np.int64)
     begin = np.zeros(len(users_raw) + 1, np.int64)
@@ -97,14 +157,31 @@ def main():
     p.add_argument('--normalize', action='store_true')
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--seed', type=int, default=42)
+    p.add_argument('--init-from', default='', help='reco .twotower model: start from its weights, use its id order')
+    p.add_argument('--reco-order', action='store_true', help="reco's row order and random negatives for --seed")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
 
-    users_raw, items_raw, user, item, begin = load(a.train)
+    init = read_reco_file(a.init_from) if a.init_from else None
+    id_order = (np.frombuffer(init['user_ids'], np.uint64), np.frombuffer(init['item_ids'], np.uint64)) if init else None
+    users_raw, items_raw, user, item, begin = load(a.train, id_order)
     n, n_items = len(user), len(items_raw)
     model = TwoTower(len(users_raw), n_items, a)
+    if init:
+        with torch.no_grad():
+            for name, prm in model.named_parameters():
+                tower, rest = name.split('.', 1)
+                if tower.endswith('_mlp'):  # torch Sequential index (Linear, ReLU, Linear) -> reco layer index
+                    idx, kind = rest.split('.')
+                    key = f'p.{tower}.{int(idx) // 2}.{kind}'
+                else:
+                    key = f'p.{tower}'
+                vals = np.frombuffer(init[key], np.float32)
+                if vals.size != prm.numel():
+                    raise SystemExit(f'{a.init_from}: {key} has {vals.size} floats, expected {prm.numel()}')
+                prm.copy_(torch.from_numpy(vals.copy()).reshape(prm.shape))
     sparse = [pr for nm, pr in model.named_parameters() if nm.endswith('_emb.weight')]
     dense = [pr for nm, pr in model.named_parameters() if not nm.endswith('_emb.weight')]
     opt_sparse = torch.optim.SparseAdam(sparse, lr=a.lr)
@@ -118,8 +195,17 @@ def main():
     epoch_loss = []
     start = time.perf_counter()
     cpu_start = time.process_time()
+    reco_perm = list(range(n))
+    step = 0
     for epoch in range(a.epochs):
-        perm = rng.permutation(n)
+        if a.reco_order:
+            r = RecoRng(a.seed, 1000 + epoch)
+            for i in range(n, 1, -1):
+                j = r.below(i)
+                reco_perm[i - 1], reco_perm[j] = reco_perm[j], reco_perm[i - 1]
+            perm = np.array(reco_perm, np.int64)
+        else:
+            perm = rng.permutation(n)
         total, count = 0.0, 0
         for pos in range(0, n, a.batch):
             rows = perm[pos:pos + a.batch]
@@ -128,7 +214,8 @@ def main():
             cols = pos_items
             log_q = torch.from_numpy(np.log(B * freq[item[rows]] / n).astype(np.float32))
             if M > 0:
-                rnd = torch.randint(0, n_items, (M,))
+                rnd = (torch.tensor([r.below(n_items) for _ in range(M)], dtype=torch.int64) if a.reco_order
+                       else torch.randint(0, n_items, (M,)))
                 cols = torch.cat([pos_items, rnd])
                 log_q = torch.cat([log_q, torch.full((M,), math.log(M / n_items))])
             if a.no_logq:
@@ -141,6 +228,9 @@ def main():
             hit[torch.arange(B), torch.arange(B)] = False
             logits = logits.masked_fill(hit, float('-inf'))
             loss = F.cross_entropy(logits, torch.arange(B))
+            step += 1
+            if init:  # SparseAdam adds eps to the uncorrected sqrt(v); reco to sqrt(v / (1 - b2^t))
+                opt_sparse.param_groups[0]['eps'] = 1e-8 * math.sqrt(1.0 - 0.999 ** step)
             opt_sparse.zero_grad()
             opt_dense.zero_grad()
             loss.backward()
