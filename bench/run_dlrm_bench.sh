@@ -8,6 +8,8 @@
 #   TORCH_MODE     sparse | dense | both (torch's embedding gradients; sparse is its fast mode)
 #   STEPS_128 / STEPS_2048 / STEPS_BIG, WARMUP   timed and untimed training steps per run
 #   BUILD_DIR      build (reco binary at $BUILD_DIR/apps/reco/reco)   OUT  bench/results
+#   PRECISION      fp32 (default) | bf16: reco's dense-layer GEMMs (bf16 inputs, fp32 accumulation,
+#                  via oneDNN); the peer stays fp32
 # Per rep: ours once, then torch once per (threads, mode); per-rep ratio = ours / torch's best in
 # that rep. The table shows medians over reps. Raw JSON lines: $OUT/dlrm_pairs.jsonl.
 set -euo pipefail
@@ -18,6 +20,7 @@ reco="$BUILD_DIR/apps/reco/reco"
 out="${OUT:-bench/results}"; mkdir -p "$out"
 configs="${CONFIGS:-b128 b2048}"
 ours_threads="${OURS_THREADS:-2}"
+precision="${PRECISION:-fp32}"
 torch_threads="${TORCH_THREADS:-1 2}"
 case "${TORCH_MODE:-sparse}" in
   sparse) modes="--sparse-grad" ;; dense) modes="--dense-grad" ;; both) modes="--sparse-grad --dense-grad" ;;
@@ -42,7 +45,7 @@ config_flags() {
 # subcommand too). Prints one JSON line, or nothing when the command fails.
 run_ours() {
   local flags="$1" json
-  if json=$("$reco" --quiet bench train $flags --threads "$ours_threads" --json 2> "$out/ours.err") \
+  if json=$("$reco" --quiet bench train $flags --precision "$precision" --threads "$ours_threads" --json 2> "$out/ours.err") \
       && echo "$json" | $py -c 'import json,sys; json.loads(sys.stdin.read())["train_samples_per_s"]' 2>/dev/null; then
     echo "$json" | $py -c 'import json,sys; print(json.dumps(json.loads(sys.stdin.read())))'
   fi
@@ -56,6 +59,7 @@ if [ ! -x "$reco" ]; then
 fi
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "reco precision: $precision"
 echo "load before: $(uptime | sed 's/.*load average: //')"
 results="$out/dlrm_pairs.jsonl"; : > "$results"
 for cfg in $configs; do

@@ -12,7 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev libxxhash-dev
   libfmt-dev libspdlog-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
-  libopenblas-dev libeigen3-dev
+  libopenblas-dev libeigen3-dev libdnnl-dev
   libhnswlib-dev libxgboost-dev libcpp-httplib-dev librocksdb-dev
   libopenmpi-dev openmpi-bin
   python3 python3-numpy python3-pandas python3-sklearn

@@ -36,6 +36,7 @@ struct BenchArgs {
   int pool = 16;
   float lr = 0.01f;
   size_t lookups = 1;
+  std::string precision = "fp32";
 };
 
 std::vector<size_t> parse_sizes(const std::string& text, const char* flag) {
@@ -85,6 +86,8 @@ Action setup_bench(CLI::App& sub, GlobalOptions& global) {
   train->add_option("--pool", a->pool, "Distinct random batches, cycled")->capture_default_str();
   train->add_option("--lr", a->lr, "SGD learning rate")->capture_default_str();
   train->add_option("--lookups", a->lookups, "Ids per sparse feature (multi-hot when > 1)")->capture_default_str();
+  train->add_option("--precision", a->precision, "Dense-layer GEMMs: fp32 | bf16 (oneDNN, fp32 accumulation)")
+      ->capture_default_str();
   return [a, &global, train] {
     RECO_CHECK(train->parsed()) << "reco bench: give a benchmark (train)";
     RunContext ctx = global.context();
@@ -93,6 +96,7 @@ Action setup_bench(CLI::App& sub, GlobalOptions& global) {
     spec.embedding_dim = a->dim;
     spec.bottom = parse_sizes(a->bottom, "--bottom");
     spec.top = parse_sizes(a->top, "--top");
+    spec.precision = nn::parse_precision(a->precision);
     models::FeatureMap features;
     for (size_t j = 0; j < a->dense; ++j) features.dense.push_back(fmt::format("dense_{}", j));
     for (size_t t = 0; t < a->sparse; ++t)
@@ -170,6 +174,7 @@ Action setup_bench(CLI::App& sub, GlobalOptions& global) {
     nlohmann::json out = {{"model", a->kind},
                           {"batch", a->batch},
                           {"threads", ctx.threads},
+                          {"precision", a->precision},
                           {"dense", a->dense},
                           {"sparse", a->sparse},
                           {"rows", a->rows},

@@ -52,6 +52,10 @@ CtrModel::CtrModel(ModelSpec spec, FeatureMap features) : spec_(std::move(spec))
   } else if (deep) {
     top_ = nn::Mlp("top", nd + embedded() * d, spec_.top, spec_.activation, nn::Activation::kNone, spec_.dropout);
   }
+  if (spec_.precision != nn::Precision::kFp32) {  // bf16 GEMMs in the dense MLPs (model_spec.h)
+    if (has_bottom_) bottom_.set_precision(spec_.precision);
+    if (has_top_) top_.set_precision(spec_.precision);
+  }
   if (spec_.uncertainty_weighting) {
     log_var_.name = "task.log_variance";
     log_var_.value = nn::Tensor(1, outputs());

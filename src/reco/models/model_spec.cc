@@ -46,6 +46,8 @@ void ModelSpec::validate() const {
   RECO_CHECK(embedding_dim > 0) << "model.embedding_dim must be positive";
   RECO_CHECK(dropout >= 0.0f && dropout < 1.0f) << "model.dropout must be in [0, 1), got " << dropout;
   RECO_CHECK(embedding_init >= 0.0f) << "model.embedding_init must be >= 0 (0 = 1/sqrt(rows))";
+  RECO_CHECK(precision == nn::Precision::kFp32 || !multi_task())
+      << "model.precision = \"bf16\" is not supported with head = " << head_kind_name(head) << " yet (use fp32)";
   if (multi_task()) {
     RECO_CHECK(kind == ModelKind::kMlp || kind == ModelKind::kDlrm)
         << "model.head = " << head_kind_name(head) << " needs kind mlp or dlrm, got " << model_kind_name(kind);
@@ -84,7 +86,7 @@ void ModelSpec::validate() const {
 }
 
 nlohmann::json ModelSpec::to_json() const {
-  return {{"kind", model_kind_name(kind)},
+  nlohmann::json j = {{"kind", model_kind_name(kind)},
           {"embedding_dim", embedding_dim},
           {"embedding_init", embedding_init},
           {"pooling", nn::pooling_name(pooling)},
@@ -100,6 +102,8 @@ nlohmann::json ModelSpec::to_json() const {
           {"expert", expert},
           {"tower", tower},
           {"task_weighting", uncertainty_weighting ? "uncertainty" : "fixed"}};
+  if (precision != nn::Precision::kFp32) j["precision"] = nn::precision_name(precision);
+  return j;
 }
 
 ModelSpec ModelSpec::from_json(const nlohmann::json& j) {
@@ -122,6 +126,7 @@ ModelSpec ModelSpec::from_json(const nlohmann::json& j) {
     s.expert = j.value("expert", std::vector<size_t>{});
     s.tower = j.value("tower", std::vector<size_t>{1});
     s.uncertainty_weighting = j.value("task_weighting", std::string("fixed")) == "uncertainty";
+    s.precision = nn::parse_precision(j.value("precision", std::string("fp32")));
   } catch (const nlohmann::json::exception& e) {
     RECO_THROW(ErrorCode::kCorrupt) << "model spec: " << e.what();
   }

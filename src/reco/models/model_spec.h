@@ -22,6 +22,12 @@
 //
 // Every MLP's hidden layers use `activation` (and `dropout` during training); the final
 // layer of the top MLP is linear and outputs the logit, so `top` must end with 1.
+//
+// precision = "fp32" (default) | "bf16": the GEMMs of the bottom and top MLPs (nn/precision.h);
+// bf16 needs oneDNN with a native bf16 kernel (the model fails to build otherwise) and is not
+// yet wired into multi-task heads (validate() rejects the combination). to_json writes the key
+// only for bf16, so fp32 model files are unchanged; a bf16 model scores in bf16 after reload,
+// the same scores it gave during training.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +39,7 @@
 #include "reco/nn/activation.h"
 #include "reco/nn/embedding_bag.h"
 #include "reco/nn/interaction.h"
+#include "reco/nn/precision.h"
 
 namespace reco::models {
 
@@ -54,6 +61,7 @@ struct ModelSpec {
   bool self_interaction = false;
   nn::Activation activation = nn::Activation::kRelu;
   float dropout = 0.0f;
+  nn::Precision precision = nn::Precision::kFp32;
   // Multi-task heads.
   HeadKind head = HeadKind::kSingle;
   std::vector<size_t> shared;           ///< shared_bottom: shared MLP sizes (hidden; may be empty)

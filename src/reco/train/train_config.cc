@@ -159,7 +159,7 @@ TrainConfig parse_train_config(std::string_view text, const std::string& source,
   check_keys(m, source, "model",
              {"kind", "embedding_dim", "embedding_init", "pooling", "bottom", "top", "interaction",
               "self_interaction", "activation", "dropout", "head", "shared", "experts", "expert", "tower",
-              "task_weighting"});
+              "task_weighting", "precision"});
   models::ModelSpec& s = c.model;
   s.kind = models::parse_model_kind(get_string(m, "kind", source, "dlrm"));
   s.embedding_dim = static_cast<size_t>(get_int(m, "embedding_dim", source, 16));
@@ -171,6 +171,12 @@ TrainConfig parse_train_config(std::string_view text, const std::string& source,
   s.self_interaction = get_bool(m, "self_interaction", source, false);
   s.activation = nn::parse_activation(get_string(m, "activation", source, "relu"));
   s.dropout = static_cast<float>(get_number(m, "dropout", source, 0.0));
+  {
+    const std::string precision = get_string(m, "precision", source, "fp32");
+    if (precision != "fp32" && precision != "bf16")
+      bad(source, "model.precision", "expected fp32 or bf16, got '" + precision + "'");
+    s.precision = nn::parse_precision(precision);
+  }
   s.head = models::parse_head_kind(get_string(m, "head", source, c.features.tasks.size() > 1 ? "shared_bottom" : "single"));
   s.shared = get_sizes(m, "shared", source, {});
   s.experts = static_cast<size_t>(get_int(m, "experts", source, s.head == models::HeadKind::kMmoe ? 4 : 0));
