@@ -48,6 +48,9 @@ Action setup_candidates_build_twotower(CLI::App* app, GlobalOptions& global) {
   app->add_flag("--no-logq", o->no_logq, "No log Q(j) correction of the logits");
   app->add_flag("--normalize", c.normalize, "L2-normalise both towers' outputs");
   app->add_flag("--weighted", c.weighted, "Use the weight column as sample weights");
+  app->add_option("--user-id-dropout", c.user_id_dropout,
+                  "Training: share of rows whose user id embedding is zeroed (serves unseen users better)")
+      ->capture_default_str();
   return [o, &global] {
     const RunContext ctx = global.context();
     o->config.logq = !o->no_logq;

@@ -23,10 +23,17 @@ struct Shard {
   size_t m0 = 0, m1 = 0;  // random-negative columns, relative to B
   std::vector<uint32_t> users, items, hist_ids;
   std::vector<uint64_t> hist_offsets;
+  // User-id dropout: per-row flags, and the id bags the table gradient uses (a dropped row's
+  // bag is empty, so its id row gets no gradient).
+  std::vector<uint8_t> drop;
+  std::vector<uint32_t> kept_users;
+  std::vector<uint64_t> kept_offsets;
   TowerWorkspace uw, iw;
   nn::Tensor du, dv;  // gradients w.r.t. this shard's user / item vectors
   double loss = 0.0;
-  nn::BagBatch user_bags() const { return {users, {}, {}}; }
+  nn::BagBatch user_bags() const {
+    return drop.empty() ? nn::BagBatch{users, {}, {}} : nn::BagBatch{kept_users, kept_offsets, {}};
+  }
   nn::BagBatch hist_bags() const { return {hist_ids, hist_offsets, {}}; }
   nn::BagBatch item_bags() const { return {items, {}, {}}; }
 };
@@ -95,6 +102,8 @@ TwoTowerModel train_two_tower(const Interactions& data, const TwoTowerConfig& co
   nn::Tensor U, V, S;
   std::vector<uint32_t> col_items;
   std::vector<float> col_log_q, weights;
+  std::vector<uint8_t> drop_user;  // per batch row, when config.user_id_dropout > 0
+  const double id_dropout = config.user_id_dropout;
   std::vector<nn::RowGrad> row_grads(n_tables);
   std::vector<nn::RowGradScratch> scratch(n_tables);
   std::vector<size_t> perm(n);
@@ -120,6 +129,9 @@ TwoTowerModel train_two_tower(const Interactions& data, const TwoTowerConfig& co
         wsum += weights[i];
       }
       for (size_t j = B; j < C; ++j) col_items[j] = static_cast<uint32_t>(rng.below(data.items()));
+      // Drawn after the negatives and only when on, so runs without dropout keep their stream.
+      drop_user.assign(id_dropout > 0.0 ? B : 0, 0);
+      for (uint8_t& f : drop_user) f = rng.uniform() < id_dropout;
       for (size_t j = 0; j < C; ++j)
         col_log_q[j] = !config.logq ? 0.0f
                        : j < B      ? static_cast<float>(std::log(double(B) * freq[col_items[j]] / total))
@@ -137,9 +149,15 @@ TwoTowerModel train_two_tower(const Interactions& data, const TwoTowerConfig& co
           Shard& sh = shards[s];
           sh.r0 = B * s / T, sh.r1 = B * (s + 1) / T, sh.m0 = M * s / T, sh.m1 = M * (s + 1) / T;
           sh.users.clear(), sh.hist_ids.clear(), sh.hist_offsets.assign(1, 0), sh.items.clear();
+          sh.drop.clear(), sh.kept_users.clear(), sh.kept_offsets.assign(1, 0);
           for (size_t i = sh.r0; i < sh.r1; ++i) {
             const size_t row = perm[pos + i];
             sh.users.push_back(data.user[row]);
+            if (!drop_user.empty()) {
+              sh.drop.push_back(drop_user[i]);
+              if (!drop_user[i]) sh.kept_users.push_back(data.user[row]);
+              sh.kept_offsets.push_back(sh.kept_users.size());
+            }
             if (history) {
               const auto h = data.history_before(row, config.history);
               sh.hist_ids.insert(sh.hist_ids.end(), h.begin(), h.end());
@@ -150,7 +168,7 @@ TwoTowerModel train_two_tower(const Interactions& data, const TwoTowerConfig& co
           for (size_t j = sh.m0; j < sh.m1; ++j) sh.items.push_back(col_items[B + j]);
           model.user_mlp().prepare(sh.uw.mlp);
           model.item_mlp().prepare(sh.iw.mlp);
-          if (!sh.users.empty()) model.user_forward(sh.users, sh.hist_bags(), sh.uw);
+          if (!sh.users.empty()) model.user_forward(sh.users, sh.hist_bags(), sh.uw, sh.drop);
           if (!sh.items.empty()) model.item_forward(sh.items, sh.iw);
           copy_rows(sh.uw.out, 0, sh.r1 - sh.r0, U, sh.r0);
           copy_rows(sh.iw.out, 0, sh.r1 - sh.r0, V, sh.r0);

@@ -38,6 +38,8 @@ void TwoTowerConfig::validate() const {
   RECO_CHECK(lr > 0.0f) << "two-tower config: lr must be > 0";
   RECO_CHECK(init_scale > 0.0f) << "two-tower config: init_scale must be > 0";
   RECO_CHECK(field_dim <= 4096) << "two-tower config: field_dim must be <= 4096";
+  RECO_CHECK(user_id_dropout >= 0.0f && user_id_dropout <= 1.0f)
+      << "two-tower config: user_id_dropout must be in [0, 1], got " << user_id_dropout;
 }
 
 nlohmann::json TwoTowerConfig::to_json() const {
@@ -45,7 +47,7 @@ nlohmann::json TwoTowerConfig::to_json() const {
           {"history", history}, {"temperature", temperature}, {"normalize", normalize},
           {"logq", logq},       {"random_negatives", random_negatives}, {"batch", batch},
           {"epochs", epochs},   {"lr", lr}, {"init_scale", init_scale}, {"weighted", weighted},
-          {"field_dim", field_dim}};
+          {"field_dim", field_dim}, {"user_id_dropout", user_id_dropout}};
 }
 
 TwoTowerConfig TwoTowerConfig::from_json(const nlohmann::json& j) {
@@ -65,6 +67,7 @@ TwoTowerConfig TwoTowerConfig::from_json(const nlohmann::json& j) {
     c.init_scale = j.at("init_scale").get<float>();
     c.weighted = j.at("weighted").get<bool>();
     c.field_dim = j.value("field_dim", 0u);  // absent in version 1 files
+    c.user_id_dropout = j.value("user_id_dropout", 0.0f);  // absent before it existed
   } catch (const nlohmann::json::exception& e) {
     RECO_THROW(ErrorCode::kCorrupt) << "two-tower config JSON: " << e.what();
   }
@@ -196,7 +199,7 @@ void TwoTowerModel::forward_fields(const SideFields& side, const std::vector<nn:
 }
 
 void TwoTowerModel::user_forward(std::span<const uint32_t> users, const nn::BagBatch& history,
-                                 TowerWorkspace& ws) const {
+                                 TowerWorkspace& ws, std::span<const uint8_t> drop_id) const {
   const size_t n = users.size(), e = config_.embed_dim;
   ws.input.resize(n, user_mlp_.in());
   // Unknown users get a zero id embedding (the tower then sees the history only).
@@ -214,6 +217,9 @@ void TwoTowerModel::user_forward(std::span<const uint32_t> users, const nn::BagB
       }
     }
   }
+  RECO_ASSERT(drop_id.empty() || drop_id.size() == n) << "user_forward: one drop flag per user";
+  for (size_t i = 0; i < drop_id.size(); ++i)
+    if (drop_id[i]) std::fill(ws.input.row(i), ws.input.row(i) + e, 0.0f);
   if (config_.history > 0) {
     RECO_ASSERT(history.bags() == n) << "user_forward: one history bag per user";
     hist_emb_.forward(history, ws.input.view().cols_slice(e, e));

@@ -60,6 +60,10 @@ struct TwoTowerConfig {
   float init_scale = 0.05f;   ///< embeddings start U(-init_scale, init_scale)
   uint32_t field_dim = 0;     ///< embedding size of each feature field (0 = embed_dim)
   bool weighted = false;      ///< use the interactions' weight column as sample weights
+  /// Training only: probability that a row's user id embedding is zeroed, as it is for a user
+  /// the model never saw at serving, so the towers learn to serve such users from history and
+  /// fields (0 = off; the row's id-table gradient is dropped with it).
+  float user_id_dropout = 0.0f;
   uint32_t field_width() const { return field_dim == 0 ? embed_dim : field_dim; }
   void validate() const;      ///< kInvalidArgument naming the field
   nlohmann::json to_json() const;
@@ -102,8 +106,11 @@ class TwoTowerModel {
   uint32_t item_row(uint64_t id) const;
 
   /// User tower over dense rows: users[i] (~0u = unknown: zero id embedding) and bag i of
-  /// history (dense item rows; ignored when history is off). Result in ws.out.
-  void user_forward(std::span<const uint32_t> users, const nn::BagBatch& history, TowerWorkspace& ws) const;
+  /// history (dense item rows; ignored when history is off). drop_id (empty, or one flag per
+  /// user) zeroes the id embedding of flagged rows while keeping their fields (user-id
+  /// dropout in training). Result in ws.out.
+  void user_forward(std::span<const uint32_t> users, const nn::BagBatch& history, TowerWorkspace& ws,
+                    std::span<const uint8_t> drop_id = {}) const;
   /// Item tower over dense item rows; result in ws.out.
   void item_forward(std::span<const uint32_t> items, TowerWorkspace& ws) const;
   /// Given dL/d(ws.out), accumulates MLP gradients into ws.mlp and writes ws.dinput.
