@@ -3,7 +3,10 @@
 # Usage: bench/run_position_bench.sh [WORK_DIR]   (default bench/results/position)
 # Env: RECO (binary, default build/apps/reco/reco), SEEDS ("1 2 3"), IMPRESSIONS (2000000),
 #      COEC_IMPRESSIONS (10000000), SWEEP_SEEDS ("1"), THREADS (2),
-#      MB_COLD (0.15: Memboost-input dropout of model "mbcold", `memboost features --cold-fraction`; 0 = skip it).
+#      MB_COLD (0.15: Memboost-input dropout of model "mbcold", `memboost features --cold-fraction`; 0 = skip it),
+#      SIM_CONFIG (simulator TOML for the per-seed logs, e.g. bench/sim/strong_popularity_bias.toml; default none),
+#      DEBIAS_ONLY (1: only the position-bias models none/feature/feature_slice/tower/ipw — no Memboost,
+#      calibration or COEC part).
 # Writes per-seed JSON/CSV under WORK_DIR/seed<S>/ and the markdown report to WORK_DIR/report.md.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -17,6 +20,11 @@ IMPRESSIONS="${IMPRESSIONS:-2000000}"
 COEC_IMPRESSIONS="${COEC_IMPRESSIONS:-10000000}"
 THREADS="${THREADS:-2}"
 MB_COLD="${MB_COLD:-0.15}"
+SIM_CONFIG="${SIM_CONFIG:-}"
+DEBIAS_ONLY="${DEBIAS_ONLY:-0}"
+[ "$DEBIAS_ONLY" = 1 ] && MB_COLD=0
+SIM_ARGS=()
+[ -n "$SIM_CONFIG" ] && SIM_ARGS=(--config "$(cd "$(dirname "$SIM_CONFIG")" && pwd)/$(basename "$SIM_CONFIG")")
 BASE="$ROOT/bench/sim/ranker_base.toml"
 MB_DENSE='"mb_impressions", "mb_expected_click", "mb_click", "mb_coec_click", "mb_score", '
 mkdir -p "$WORK"
@@ -43,7 +51,7 @@ model() {
 for S in $SEEDS; do
   D="$WORK/seed$S"; mkdir -p "$D"; cd "$D"
   log "seed $S: simulate $IMPRESSIONS"
-  "$R" -q --seed "$S" simulate -o sim --impressions "$IMPRESSIONS" --downsample 0.25 > simulate.log 2>&1
+  "$R" -q --seed "$S" simulate "${SIM_ARGS[@]}" -o sim --impressions "$IMPRESSIONS" --downsample 0.25 > simulate.log 2>&1
   "$R" -q memboost priors --events sim/events.csv -o priors.json > priors.log 2>&1
   "$R" -q memboost features --events sim/events.csv --priors priors.json -o mb.csv > features.log 2>&1
   "$R" -q samples events --events sim/events.csv --truth sim/truth.csv --items sim/items.csv \
@@ -63,15 +71,17 @@ for S in $SEEDS; do
   # Dropout on the random slice only: id 0 then learns a rate whose position does not depend on the item.
   config feature_slice 'method = "feature"' 'dropout = 1.0' 'slice = "random_slice"'; model feature_slice "$S"
   config ipw 'method = "ipw"' 'slice = "random_slice"';     model ipw "$S"
-  config mb;                                                model mb "$S"
+  [ "$DEBIAS_ONLY" = 1 ] || { config mb;                   model mb "$S"; }
   if [ "$MB_COLD" != 0 ]; then DATA=scold.dataset config mbcold; DATA=scold.dataset model mbcold "$S"; fi
   log "seed $S: trained none/feature/tower/feature_slice/ipw/mb/mbcold"
-  config platt; printf '\n[calibration]\nmethod = "platt"\n' >> platt.toml
-  "$R" -q --threads "$THREADS" --seed "$S" train --config platt.toml --out platt.model > platt.train.log 2>&1
-  for m in none platt; do
-    "$R" -q --threads "$THREADS" eval --model $m.model --data s.dataset --json > $m.eval.json
-    "$R" -q --threads "$THREADS" predict --model $m.model --data s.dataset --split test --out $m.pred.csv
-  done
+  if [ "$DEBIAS_ONLY" != 1 ]; then
+    config platt; printf '\n[calibration]\nmethod = "platt"\n' >> platt.toml
+    "$R" -q --threads "$THREADS" --seed "$S" train --config platt.toml --out platt.model > platt.train.log 2>&1
+    for m in none platt; do
+      "$R" -q --threads "$THREADS" eval --model $m.model --data s.dataset --json > $m.eval.json
+      "$R" -q --threads "$THREADS" predict --model $m.model --data s.dataset --split test --out $m.pred.csv
+    done
+  fi
   for S2 in $SWEEP_SEEDS; do
     [ "$S2" = "$S" ] || continue
     for dp in 0 0.05 0.3 0.5; do
@@ -82,6 +92,7 @@ for S in $SEEDS; do
   for f in feature feature_slice tower ipw feature_d*; do rm -f "$f.ranked.csv"; done
 done
 
+if [ "$DEBIAS_ONLY" != 1 ]; then
 # COEC bar: priors of an all-random log (bench/sim/all_random.toml: no model effect) vs the true examination curve.
 D="$WORK/coec"; mkdir -p "$D"; cd "$D"
 S1="${SEEDS%% *}"
@@ -91,6 +102,7 @@ log "coec: simulate $COEC_IMPRESSIONS"
 "$R" -q memboost priors --events sim/events.csv --policy random -o priors_random.json > priors.log 2>&1
 rm -f sim/events.csv sim/truth.csv
 log "coec done"
+fi
 
 /usr/bin/python3 "$ROOT/bench/position_report.py" "$WORK" | tee "$WORK/report.md"
 log "total"
