@@ -1,5 +1,6 @@
 #include "reco/nn/bf16_gemm.h"
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_map>
 

@@ -11,8 +11,9 @@
 // as with single-threaded OpenBLAS.
 //
 // Numerics: inputs are rounded to bf16 (8 significant bits, round to nearest even); products
-// are summed in fp32. Relative error per element is ~2^-8 * sqrt(k)-ish, not bit-reproducible
-// across oneDNN versions or CPUs, but deterministic on one machine for a given shape.
+// are summed in fp32. An element of the result is within about 2^-8 * sum_p |a_ip b_pj| of the
+// exact fp32-input product (tests bound it by 2^-7). Results are not bit-reproducible across
+// oneDNN versions or CPUs, but are deterministic on one machine for a given shape.
 #pragma once
 
 #include <cstdint>
