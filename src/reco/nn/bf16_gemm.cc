@@ -9,6 +9,7 @@
 #endif
 
 #include "reco/core/error.h"
+#include "reco/nn/blas.h"
 
 #ifdef RECO_HAVE_DNNL
 #include <oneapi/dnnl/dnnl.hpp>
@@ -158,13 +159,8 @@ size_t Bf16Gemm::cached() const { return impl_ ? impl_->cache.size() : 0; }
 
 void Bf16Gemm::gemm(bool transpose_a, bool transpose_b, const Bf16Matrix& a, const Bf16Matrix& b, bool accumulate,
                     MatrixView c) {
-  const size_t m = transpose_a ? a.cols : a.rows;
-  const size_t k = transpose_a ? a.rows : a.cols;
-  const size_t kb = transpose_b ? b.cols : b.rows;
-  const size_t n = transpose_b ? b.rows : b.cols;
-  RECO_CHECK_CODE(k == kb && c.rows == m && c.cols == n, ErrorCode::kInternal)
-      << "bf16 gemm shapes: op(A) " << m << "x" << k << ", op(B) " << kb << "x" << n << ", C " << c.rows << "x"
-      << c.cols;
+  const auto [m, k, n] =
+      checked_gemm_shape("bf16 gemm", transpose_a, transpose_b, a.rows, a.cols, b.rows, b.cols, c.rows, c.cols);
   if (m == 0 || n == 0) return;
   if (k == 0) {
     if (!accumulate)

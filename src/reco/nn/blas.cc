@@ -20,15 +20,22 @@ void use_single_threaded_blas() {
   (void)once;
 }
 
+GemmShape checked_gemm_shape(const char* what, bool transpose_a, bool transpose_b, size_t a_rows, size_t a_cols,
+                             size_t b_rows, size_t b_cols, size_t c_rows, size_t c_cols) {
+  const size_t m = transpose_a ? a_cols : a_rows;
+  const size_t k = transpose_a ? a_rows : a_cols;
+  const size_t kb = transpose_b ? b_cols : b_rows;
+  const size_t n = transpose_b ? b_rows : b_cols;
+  RECO_CHECK_CODE(k == kb && c_rows == m && c_cols == n, ErrorCode::kInternal)
+      << what << " shapes: op(A) " << m << "x" << k << ", op(B) " << kb << "x" << n << ", C " << c_rows << "x"
+      << c_cols;
+  return {m, k, n};
+}
+
 void gemm(bool transpose_a, bool transpose_b, float alpha, ConstMatrixView a, ConstMatrixView b, float beta,
           MatrixView c) {
-  const size_t m = transpose_a ? a.cols : a.rows;
-  const size_t k = transpose_a ? a.rows : a.cols;
-  const size_t kb = transpose_b ? b.cols : b.rows;
-  const size_t n = transpose_b ? b.rows : b.cols;
-  RECO_CHECK_CODE(k == kb && c.rows == m && c.cols == n, ErrorCode::kInternal)
-      << "gemm shapes: op(A) " << m << "x" << k << ", op(B) " << kb << "x" << n << ", C " << c.rows << "x"
-      << c.cols;
+  const auto [m, k, n] =
+      checked_gemm_shape("gemm", transpose_a, transpose_b, a.rows, a.cols, b.rows, b.cols, c.rows, c.cols);
   if (m == 0 || n == 0) return;
   if (k == 0) {
     // BLAS would leave C untouched for beta == 1 but must scale otherwise. beta == 0 means
