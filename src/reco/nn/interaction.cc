@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "reco/core/error.h"
 
@@ -21,10 +22,56 @@ size_t interaction_output_size(InteractionKind kind, size_t n, size_t d, bool se
 }
 
 namespace {
-inline float dot(const float* a, const float* b, size_t d) {
-  float s = 0.0f;
-  for (size_t k = 0; k < d; ++k) s += a[k] * b[k];
-  return s;
+// One row's pairs <v_i, v_j>, j < i (j <= i with self interaction), written in (i, j) order.
+// With the vectors transposed to [d][npad] (columns n..npad zero), pair row i is
+// Σ_k v_i[k] · (column k over j): a contiguous update per k instead of one short chain of
+// dependent adds per pair (at d = 16 that chain made the interaction ~8 % of a DLRM step).
+// Each row runs over j < jend rounded up to kPairPad, so the vector loop never falls into
+// its scalar remainder (rows are shorter than a 16-float register for most i).
+// Built for AVX-512, AVX2 and the baseline, picked at run time (no -march=native assumed).
+constexpr size_t kPairPad = 16;
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void pairwise_dots(
+    const float* __restrict f, float* __restrict transposed, float* __restrict acc, float* __restrict z, size_t n,
+    size_t npad, size_t d, bool self_interaction) {
+  for (size_t i = 0; i < n; ++i)
+    for (size_t k = 0; k < d; ++k) transposed[k * npad + i] = f[i * d + k];
+  for (size_t i = 0; i < n; ++i) {
+    const size_t jend = self_interaction ? i + 1 : i;
+    const size_t jpad = (jend + kPairPad - 1) / kPairPad * kPairPad;
+    for (size_t j = 0; j < jpad; ++j) acc[j] = 0.0f;
+    for (size_t k = 0; k < d; ++k) {
+      const float a = f[i * d + k];
+      const float* col = transposed + k * npad;
+      for (size_t j = 0; j < jpad; ++j) acc[j] += a * col[j];
+    }
+    for (size_t j = 0; j < jend; ++j) z[j] = acc[j];
+    z += jend;
+  }
+}
+
+// One row's backward: dv_i += g_ij v_j and dv_j += g_ij v_i per pair (both terms land on v_i on
+// the diagonal), added to what df holds. Dispatched like pairwise_dots.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void pairwise_dots_backward(
+    const float* __restrict f, const float* __restrict gz, float* __restrict df, size_t n, size_t d,
+    bool self_interaction) {
+  for (size_t i = 0; i < n; ++i) {
+    float* dfi = df + i * d;
+    const float* fi = f + i * d;
+    for (size_t j = 0; j < i; ++j) {
+      const float s = *gz++;
+      const float* fj = f + j * d;
+      float* dfj = df + j * d;
+      for (size_t k = 0; k < d; ++k) {
+        dfi[k] += s * fj[k];
+        dfj[k] += s * fi[k];
+      }
+    }
+    if (self_interaction) {
+      const float s = *gz++;
+      for (size_t k = 0; k < d; ++k) dfi[k] += 2.0f * s * fi[k];
+    }
+  }
 }
 }  // namespace
 
@@ -32,6 +79,12 @@ void interaction_forward(InteractionKind kind, ConstMatrixView features, size_t 
                          MatrixView out) {
   RECO_ASSERT(features.cols == n * d && out.rows == features.rows &&
               out.cols == interaction_output_size(kind, n, d, self_interaction));
+  const size_t npad = (n + kPairPad - 1) / kPairPad * kPairPad;
+  thread_local std::vector<float> transposed, acc;  // one row's vectors as [d][npad]; one pair row
+  if (kind == InteractionKind::kDot) {
+    transposed.assign(npad * d, 0.0f);  // the padding columns stay zero for every row
+    acc.resize(npad);
+  }
   for (size_t b = 0; b < features.rows; ++b) {
     const float* f = features.row(b);
     float* o = out.row(b);
@@ -40,11 +93,7 @@ void interaction_forward(InteractionKind kind, ConstMatrixView features, size_t 
       continue;
     }
     std::memcpy(o, f, d * sizeof(float));
-    float* z = o + d;
-    for (size_t i = 0; i < n; ++i) {
-      const size_t jend = self_interaction ? i + 1 : i;
-      for (size_t j = 0; j < jend; ++j) *z++ = dot(f + i * d, f + j * d, d);
-    }
+    pairwise_dots(f, transposed.data(), acc.data(), o + d, n, npad, d, self_interaction);
   }
 }
 
@@ -61,22 +110,7 @@ void interaction_backward(InteractionKind kind, ConstMatrixView features, size_t
     }
     std::memcpy(df, g, d * sizeof(float));
     std::fill(df + d, df + n * d, 0.0f);
-    const float* gz = g + d;
-    for (size_t i = 0; i < n; ++i) {
-      float* dfi = df + i * d;
-      const float* fi = f + i * d;
-      const size_t jend = self_interaction ? i + 1 : i;
-      for (size_t j = 0; j < jend; ++j) {
-        const float s = *gz++;
-        const float* fj = f + j * d;
-        float* dfj = df + j * d;
-        // d<v_i, v_j>/dv_i = v_j and /dv_j = v_i; on the diagonal both terms land on v_i.
-        for (size_t k = 0; k < d; ++k) {
-          dfi[k] += s * fj[k];
-          dfj[k] += s * fi[k];
-        }
-      }
-    }
+    pairwise_dots_backward(f, g + d, df, n, d, self_interaction);
   }
 }
 
