@@ -64,6 +64,9 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
     grads.add_argument("--dense-grad", dest="sparse", action="store_false",
                        help="dense embedding gradients: every table row is updated each step")
     p.add_argument("--no-blas-check", action="store_true", help="skip the timed 4096x4096 matmul")
+    p.add_argument("--autocast-bf16", action="store_true",
+                   help="speed: run forward and loss under torch.autocast('cpu', bfloat16) (the peer of "
+                        "reco's precision = \"bf16\"; fp32 weights, bf16 matmuls via torch's oneDNN)")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -258,9 +261,14 @@ def run_speed(args, env: dict) -> dict:
     pool = make_pool(torch, args)
     losses = []
 
+    import contextlib
+    cast = (lambda: torch.autocast(device_type="cpu", dtype=torch.bfloat16)) if args.autocast_bf16 \
+        else contextlib.nullcontext
+
     def train_step(i: int) -> None:
         dense, indices, offsets, labels = pool[i % len(pool)]
-        loss = loss_fn(model(dense, indices, offsets), labels)
+        with cast():
+            loss = loss_fn(model(dense, indices, offsets).float(), labels)
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
@@ -282,7 +290,8 @@ def run_speed(args, env: dict) -> dict:
 
     def infer_step(i: int) -> None:
         dense, indices, offsets, _ = pool[i % len(pool)]
-        sink.append(torch.sigmoid(model(dense, indices, offsets))[0].item())
+        with cast():
+            sink.append(torch.sigmoid(model(dense, indices, offsets).float())[0].item())
 
     with torch.no_grad():
         for i in range(min(args.warmup, infer_steps)):
