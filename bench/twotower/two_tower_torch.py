@@ -15,7 +15,7 @@ from the weights of a reco model (e.g. `reco --seed S candidates build twotower 
 and uses its id order; --reco-order visits the rows (and draws the random negatives) in the order
 `reco --seed S candidates build twotower` does; SparseAdam's eps is then rescaled each step so its
 update equals reco's LazyAdam form (eps added to the bias-corrected sqrt(v)) exactly."""
-import argparse, json, math, struct, time
+import argparse, json, math, os, sys, time
 
 import numpy as np
 import pandas as pd
@@ -23,19 +23,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-def read_reco_file(path):
-    """Sections of a reco binary container (docs/formats.md): name -> bytes."""
-    b = open(path, 'rb').read()
-    if b[:8] != b'RECOBIN\x1a':
-        raise SystemExit(f'{path}: not a reco file')
-    n, table = struct.unpack_from('<I', b, 24)[0], struct.unpack_from('<Q', b, 32)[0]
-    out = {}
-    for i in range(n):
-        e = table + 72 * i
-        off, size = struct.unpack_from('<QQ', b, e + 48)
-        out[b[e:e + 48].split(b'\0')[0].decode()] = b[off:off + size]
-    return out
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+import reco_dataset  # noqa: E402  (the container reader shared by the bench scripts)
 
 
 M64 = (1 << 64) - 1
@@ -164,8 +153,10 @@ def main():
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
 
-    init = read_reco_file(a.init_from) if a.init_from else None
-    id_order = (np.frombuffer(init['user_ids'], np.uint64), np.frombuffer(init['item_ids'], np.uint64)) if init else None
+    init = reco_dataset.Container(a.init_from) if a.init_from else None
+    if init and init.kind != 'twotower':
+        raise SystemExit(f'{a.init_from}: a {init.kind} file, not a two-tower model')
+    id_order = (init.array('user_ids', np.uint64), init.array('item_ids', np.uint64)) if init else None
     users_raw, items_raw, user, item, begin = load(a.train, id_order)
     n, n_items = len(user), len(items_raw)
     model = TwoTower(len(users_raw), n_items, a)
@@ -178,7 +169,7 @@ def main():
                     key = f'p.{tower}.{int(idx) // 2}.{kind}'
                 else:
                     key = f'p.{tower}'
-                vals = np.frombuffer(init[key], np.float32)
+                vals = init.array(key, np.float32)
                 if vals.size != prm.numel():
                     raise SystemExit(f'{a.init_from}: {key} has {vals.size} floats, expected {prm.numel()}')
                 prm.copy_(torch.from_numpy(vals.copy()).reshape(prm.shape))
