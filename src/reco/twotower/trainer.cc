@@ -23,16 +23,15 @@ struct Shard {
   size_t m0 = 0, m1 = 0;  // random-negative columns, relative to B
   std::vector<uint32_t> users, items, hist_ids;
   std::vector<uint64_t> hist_offsets;
-  // User-id dropout: per-row flags, and the id bags the table gradient uses (a dropped row's
-  // bag is empty, so its id row gets no gradient).
-  std::vector<uint8_t> drop;
+  // User-id dropout: the id bags the table gradient uses, one per row (a dropped row's bag is
+  // empty, so its id row gets no gradient); offsets stay {0} when dropout is off.
   std::vector<uint32_t> kept_users;
   std::vector<uint64_t> kept_offsets;
   TowerWorkspace uw, iw;
   nn::Tensor du, dv;  // gradients w.r.t. this shard's user / item vectors
   double loss = 0.0;
   nn::BagBatch user_bags() const {
-    return drop.empty() ? nn::BagBatch{users, {}, {}} : nn::BagBatch{kept_users, kept_offsets, {}};
+    return kept_offsets.size() > 1 ? nn::BagBatch{kept_users, kept_offsets, {}} : nn::BagBatch{users, {}, {}};
   }
   nn::BagBatch hist_bags() const { return {hist_ids, hist_offsets, {}}; }
   nn::BagBatch item_bags() const { return {items, {}, {}}; }
@@ -149,12 +148,11 @@ TwoTowerModel train_two_tower(const Interactions& data, const TwoTowerConfig& co
           Shard& sh = shards[s];
           sh.r0 = B * s / T, sh.r1 = B * (s + 1) / T, sh.m0 = M * s / T, sh.m1 = M * (s + 1) / T;
           sh.users.clear(), sh.hist_ids.clear(), sh.hist_offsets.assign(1, 0), sh.items.clear();
-          sh.drop.clear(), sh.kept_users.clear(), sh.kept_offsets.assign(1, 0);
+          sh.kept_users.clear(), sh.kept_offsets.assign(1, 0);
           for (size_t i = sh.r0; i < sh.r1; ++i) {
             const size_t row = perm[pos + i];
             sh.users.push_back(data.user[row]);
             if (!drop_user.empty()) {
-              sh.drop.push_back(drop_user[i]);
               if (!drop_user[i]) sh.kept_users.push_back(data.user[row]);
               sh.kept_offsets.push_back(sh.kept_users.size());
             }
@@ -168,7 +166,9 @@ TwoTowerModel train_two_tower(const Interactions& data, const TwoTowerConfig& co
           for (size_t j = sh.m0; j < sh.m1; ++j) sh.items.push_back(col_items[B + j]);
           model.user_mlp().prepare(sh.uw.mlp);
           model.item_mlp().prepare(sh.iw.mlp);
-          if (!sh.users.empty()) model.user_forward(sh.users, sh.hist_bags(), sh.uw, sh.drop);
+          const std::span<const uint8_t> drop =
+              drop_user.empty() ? std::span<const uint8_t>() : std::span(drop_user).subspan(sh.r0, sh.r1 - sh.r0);
+          if (!sh.users.empty()) model.user_forward(sh.users, sh.hist_bags(), sh.uw, drop);
           if (!sh.items.empty()) model.item_forward(sh.items, sh.iw);
           copy_rows(sh.uw.out, 0, sh.r1 - sh.r0, U, sh.r0);
           copy_rows(sh.iw.out, 0, sh.r1 - sh.r0, V, sh.r0);
