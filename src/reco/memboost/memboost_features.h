@@ -82,7 +82,6 @@ struct ColdMask {
 /// Whether `mask` selects the pair (query, item): a pure function of (seed, query, item).
 bool cold_pair(const ColdMask& mask, uint64_t query, uint64_t item);
 
-
 struct FeaturesReport {
   uint64_t rows = 0;
   uint64_t requests = 0;
