@@ -9,7 +9,11 @@
 #   STEPS_128 / STEPS_2048 / STEPS_BIG, WARMUP   timed and untimed training steps per run
 #   BUILD_DIR      build (reco binary at $BUILD_DIR/apps/reco/reco)   OUT  bench/results
 #   PRECISION      fp32 (default) | bf16: reco's dense-layer GEMMs (bf16 inputs, fp32 accumulation,
-#                  via oneDNN); the peer stays fp32
+#                  via oneDNN)
+#   TORCH_PRECISIONS  "fp32" (default; idiomatic PyTorch) | "bf16" (forward and loss under
+#                  torch.autocast bf16: the peer of PRECISION=bf16) | "fp32 bf16" (both, alternated
+#                  in each rep; the table gets one block per peer precision)
+#   RECO_SGEMM     openblas | onednn (reco's fp32 GEMM library, blas.h; default onednn when built in)
 # Per rep: ours once, then torch once per (threads, mode); per-rep ratio = ours / torch's best in
 # that rep. The table shows medians over reps. Raw JSON lines: $OUT/dlrm_pairs.jsonl.
 set -euo pipefail
@@ -22,6 +26,10 @@ configs="${CONFIGS:-b128 b2048}"
 ours_threads="${OURS_THREADS:-2}"
 precision="${PRECISION:-fp32}"
 torch_threads="${TORCH_THREADS:-1 2}"
+torch_precisions="${TORCH_PRECISIONS:-fp32}"
+for tp in $torch_precisions; do
+  case "$tp" in fp32|bf16) ;; *) echo "TORCH_PRECISIONS: fp32 and/or bf16, not '$tp'" >&2; exit 2 ;; esac
+done
 case "${TORCH_MODE:-sparse}" in
   sparse) modes="--sparse-grad" ;; dense) modes="--dense-grad" ;; both) modes="--sparse-grad --dense-grad" ;;
   *) echo "TORCH_MODE must be sparse, dense or both" >&2; exit 2 ;;
@@ -59,7 +67,7 @@ if [ ! -x "$reco" ]; then
 fi
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "reco precision: $precision"
+echo "reco precision: $precision (fp32 GEMM library: ${RECO_SGEMM:-default}); torch precisions: $torch_precisions"
 echo "load before: $(uptime | sed 's/.*load average: //')"
 results="$out/dlrm_pairs.jsonl"; : > "$results"
 for cfg in $configs; do
@@ -76,14 +84,17 @@ for cfg in $configs; do
     if [ "$ours" != null ]; then
       echo "$cfg rep $rep: ours: $(echo "$ours" | $py -c 'import json,sys; d=json.load(sys.stdin); print(d["train_samples_per_s"], "train/s,", d["infer_samples_per_s"], "infer/s")')"
     fi
-    for t in $torch_threads; do
-      for mode in $modes; do
-        # the blas check (a timed 4096^2 sgemm) runs once per config and thread count, not every rep
-        check="--no-blas-check"
-        if [ "$rep" = 1 ] && [ "$mode" = "${modes%% *}" ]; then check=""; fi
-        peer=$($py bench/torch_dlrm.py speed $flags --threads "$t" $mode $check)
-        echo "{\"config\": \"$cfg\", \"rep\": $rep, \"ours\": $ours, \"torch\": $peer}" >> "$results"
-        echo "$cfg rep $rep: torch threads $t $mode: $(echo "$peer" | $py -c 'import json,sys; d=json.load(sys.stdin); print(d["train_samples_per_s"], "train/s,", d["infer_samples_per_s"], "infer/s")')"
+    for tp in $torch_precisions; do
+      cast=""; [ "$tp" = bf16 ] && cast="--autocast-bf16"
+      for t in $torch_threads; do
+        for mode in $modes; do
+          # the blas check (a timed 4096^2 sgemm) runs once per config and thread count, not every rep
+          check="--no-blas-check"
+          if [ "$rep" = 1 ] && [ "$mode" = "${modes%% *}" ] && [ "$tp" = "${torch_precisions%% *}" ]; then check=""; fi
+          peer=$($py bench/torch_dlrm.py speed $flags --threads "$t" $mode $cast $check)
+          echo "{\"config\": \"$cfg\", \"torch_precision\": \"$tp\", \"rep\": $rep, \"ours\": $ours, \"torch\": $peer}" >> "$results"
+          echo "$cfg rep $rep: torch $tp threads $t $mode: $(echo "$peer" | $py -c 'import json,sys; d=json.load(sys.stdin); print(d["train_samples_per_s"], "train/s,", d["infer_samples_per_s"], "infer/s")')"
+        done
       done
     done
   done
@@ -98,14 +109,17 @@ rows = [json.loads(line) for line in open(sys.argv[1])]
 med = statistics.median
 by_cfg = collections.OrderedDict()
 for r in rows:
-    by_cfg.setdefault(r["config"], collections.defaultdict(list))[r["rep"]].append(r)
+    # one block per (config, peer precision): the per-rep best is taken within a precision
+    name = r["config"] + ("" if r.get("torch_precision", "fp32") == "fp32" else "/t-bf16")
+    by_cfg.setdefault(name, collections.defaultdict(list))[r["rep"]].append(r)
 
 def fmt(x):
     return "-" if x is None else f"{x:,.0f}"
 
 print()
 print("samples/s, medians over reps; torch = best of its thread counts and modes in each rep")
-print(f"{'config':7} {'what':6} {'ours':>10} {'torch':>10} {'ratio':>7}  per-rep ratios; torch's best variant (reps)")
+print("(a config marked /t-bf16 compares against PyTorch under torch.autocast bf16)")
+print(f"{'config':12} {'what':6} {'ours':>10} {'torch':>10} {'ratio':>7}  per-rep ratios; torch's best variant (reps)")
 for cfg, reps in by_cfg.items():
     for what in ("train", "infer"):
         key = f"{what}_samples_per_s"
@@ -118,7 +132,7 @@ for cfg, reps in by_cfg.items():
                 ours.append(runs[0]["ours"][key])
                 ratios.append(ours[-1] / best[-1])
         ratio = f"{med(ratios):.2f}x" if ratios else "-"
-        print(f"{cfg:7} {what:6} {fmt(med(ours) if ours else None):>10} {fmt(med(best)):>10} {ratio:>7}  "
+        print(f"{cfg:12} {what:6} {fmt(med(ours) if ours else None):>10} {fmt(med(best)):>10} {ratio:>7}  "
               f"{[round(x, 2) for x in ratios]}; {', '.join(f'{k} ({n})' for k, n in winners.most_common())}")
     # every torch variant separately, so the choice of its best is visible
     variants = collections.defaultdict(list)

@@ -175,6 +175,7 @@ Action setup_bench(CLI::App& sub, GlobalOptions& global) {
                           {"batch", a->batch},
                           {"threads", ctx.threads},
                           {"precision", a->precision},
+                          {"sgemm_library", nn::sgemm_library_name(nn::sgemm_library())},
                           {"dense", a->dense},
                           {"sparse", a->sparse},
                           {"rows", a->rows},
@@ -198,9 +199,9 @@ Action setup_bench(CLI::App& sub, GlobalOptions& global) {
       std::printf("%s\n", out.dump(2).c_str());
     } else {
       std::printf("train %.0f samples/s (step %.2f ms median), inference %.0f samples/s, %.1f GFLOP/s = %.0f%% of "
-                  "sgemm %.1f GFLOP/s, peak RSS %.0f MB\n",
-                  train_sps, median(step_ms), infer_sps, train_gflops, 100.0 * train_gflops / sgemm, sgemm,
-                  peak_rss_mb());
+                  "sgemm (%s) %.1f GFLOP/s, peak RSS %.0f MB\n",
+                  train_sps, median(step_ms), infer_sps, train_gflops, 100.0 * train_gflops / sgemm,
+                  std::string(nn::sgemm_library_name(nn::sgemm_library())).c_str(), sgemm, peak_rss_mb());
     }
     return 0;
   };

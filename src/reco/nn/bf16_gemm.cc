@@ -13,7 +13,8 @@
 
 #ifdef RECO_HAVE_DNNL
 #include <oneapi/dnnl/dnnl.hpp>
-extern "C" void omp_set_num_threads(int num_threads);  // libgomp, oneDNN's threading runtime
+
+#include "reco/nn/dnnl_engine.h"
 #endif
 
 namespace reco::nn {
@@ -90,20 +91,6 @@ namespace {
 using dt = dnnl::memory::data_type;
 using dims = dnnl::memory::dims;
 
-dnnl::engine& cpu_engine() {
-  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);  // shared: engines are thread-safe
-  return engine;
-}
-
-// oneDNN's OpenMP team for this thread: one thread (set once per calling thread).
-void single_threaded_here() {
-  thread_local const bool once = [] {
-    omp_set_num_threads(1);
-    return true;
-  }();
-  (void)once;
-}
-
 // A row-major [rows, cols] matrix, or the transpose view of a row-major [cols, rows] buffer.
 dnnl::memory::desc desc(size_t rows, size_t cols, bool transposed, dt type, size_t stride) {
   const auto r = static_cast<dnnl::memory::dim>(rows), c = static_cast<dnnl::memory::dim>(cols);
@@ -121,7 +108,7 @@ dnnl::matmul::primitive_desc make_pd(size_t m, size_t n, size_t k, bool ta, bool
   const auto a = desc(m, k, ta, dt::bf16, ta ? m : k);
   const auto b = desc(k, n, tb, dt::bf16, tb ? k : n);
   const auto c = desc(m, n, false, dt::f32, ldc);
-  return dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), attr, cpu_engine());
+  return dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), attr, dnnl_cpu_engine());
 }
 }  // namespace
 
@@ -141,7 +128,7 @@ struct Bf16Gemm::Impl {
     dnnl::matmul prim;
     dnnl::memory a, b, c;  // descriptors fixed by the key; data handles set per call
   };
-  dnnl::stream stream{cpu_engine()};
+  dnnl::stream stream{dnnl_cpu_engine()};
   std::unordered_map<Key, Entry, KeyHash> cache;
 };
 
@@ -167,16 +154,16 @@ void Bf16Gemm::gemm(bool transpose_a, bool transpose_b, const Bf16Matrix& a, con
       for (size_t r = 0; r < m; ++r) std::memset(c.row(r), 0, n * sizeof(float));
     return;
   }
-  single_threaded_here();
+  use_single_threaded_onednn_here();
   if (!impl_) impl_ = std::make_unique<Impl>();
   const size_t ldc = std::max<size_t>(c.stride, n);
   const Impl::Key key{m, n, k, ldc, transpose_a, transpose_b, accumulate};
   auto it = impl_->cache.find(key);
   if (it == impl_->cache.end()) {
     auto pd = make_pd(m, n, k, transpose_a, transpose_b, accumulate, ldc);
-    Impl::Entry e{dnnl::matmul(pd), dnnl::memory(pd.src_desc(), cpu_engine(), DNNL_MEMORY_NONE),
-                  dnnl::memory(pd.weights_desc(), cpu_engine(), DNNL_MEMORY_NONE),
-                  dnnl::memory(pd.dst_desc(), cpu_engine(), DNNL_MEMORY_NONE)};
+    Impl::Entry e{dnnl::matmul(pd), dnnl::memory(pd.src_desc(), dnnl_cpu_engine(), DNNL_MEMORY_NONE),
+                  dnnl::memory(pd.weights_desc(), dnnl_cpu_engine(), DNNL_MEMORY_NONE),
+                  dnnl::memory(pd.dst_desc(), dnnl_cpu_engine(), DNNL_MEMORY_NONE)};
     it = impl_->cache.emplace(key, std::move(e)).first;
   }
   Impl::Entry& e = it->second;

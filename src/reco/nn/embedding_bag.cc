@@ -39,6 +39,19 @@ void EmbeddingBag::init(Rng& rng, float scale) {
   for (float& w : table_.value.span()) w = static_cast<float>((2.0 * rng.uniform() - 1.0) * s);
 }
 
+namespace {
+// Bags looked up ahead of the one being pooled. A large table's rows are cache misses; asking
+// for the first row of the bag this far ahead hides most of that latency behind the pooling of
+// the bags in between (a DLRM forward at batch 2048 with 26 tables of 100k rows spends a few per
+// cent of its time waiting on these rows otherwise). A hint only: results do not depend on it.
+constexpr size_t kPrefetchBags = 8;
+
+void prefetch_row(const float* row, size_t dim) {
+  const char* p = reinterpret_cast<const char*>(row);
+  for (size_t off = 0; off < dim * sizeof(float); off += 64) __builtin_prefetch(p + off);
+}
+}  // namespace
+
 void EmbeddingBag::forward(const BagBatch& batch, MatrixView out) const {
   const size_t d = dim();
   const size_t n = rows();
@@ -46,12 +59,18 @@ void EmbeddingBag::forward(const BagBatch& batch, MatrixView out) const {
   RECO_ASSERT(batch.weights.empty() || batch.weights.size() == batch.ids.size());
   const float* table = table_.value.data();
   for (size_t b = 0; b < out.rows; ++b) {
+    if (b + kPrefetchBags < out.rows) {
+      const size_t ahead = batch.bag_begin(b + kPrefetchBags);
+      if (ahead < batch.bag_end(b + kPrefetchBags) && batch.ids[ahead] < n)
+        prefetch_row(table + static_cast<size_t>(batch.ids[ahead]) * d, d);
+    }
     float* o = out.row(b);
     const size_t lo = batch.bag_begin(b), hi = batch.bag_end(b);
     if (hi - lo == 1 && batch.weights.empty()) {
       const uint32_t id = batch.ids[lo];
       RECO_CHECK(id < n) << "embedding " << table_.name << ": id " << id << " >= table rows " << n;
-      std::memcpy(o, table + static_cast<size_t>(id) * d, d * sizeof(float));
+      const float* row = table + static_cast<size_t>(id) * d;
+      for (size_t j = 0; j < d; ++j) o[j] = row[j];  // short rows: a loop beats a memcpy call
       continue;
     }
     std::fill_n(o, d, 0.0f);

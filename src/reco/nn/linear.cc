@@ -52,13 +52,18 @@ void Linear::backward(ConstMatrixView x, ConstMatrixView y, MatrixView dy, Tenso
   }
 }
 
-void Linear::forward_bf16(ConstMatrixView x, Tensor& y, Bf16Gemm& g, LinearBf16Cache& cache) const {
+void Linear::forward_fused(ConstMatrixView x, Tensor& y, FusedLinear& fused) const {
+  RECO_ASSERT(x.cols == in());
+  y.resize(x.rows, out());
+  fused.forward(x, weight_.value, bias_.value.data(), activation_, y);
+}
+
+void Linear::forward_bf16(ConstMatrixView x, Tensor& y, FusedLinear& fused, LinearBf16Cache& cache) const {
   RECO_ASSERT(x.cols == in());
   to_bf16(weight_.value, cache.weight);
   to_bf16(x, cache.input);
   y.resize(x.rows, out());
-  g.gemm(false, true, cache.input, cache.weight, false, y);
-  bias_activation_forward(y, bias_.value.data(), activation_);
+  fused.forward(cache.input, cache.weight, bias_.value.data(), activation_, y);
 }
 
 void Linear::backward_bf16(ConstMatrixView x, ConstMatrixView y, MatrixView dy, Tensor& grad_weight,

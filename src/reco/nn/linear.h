@@ -4,7 +4,8 @@
 // Gradients accumulate (+=) into caller-owned tensors of the parameters' shapes, so several
 // calls (or several heads sharing a layer) can add into one buffer.
 //
-// Two precisions (precision.h): forward/backward run the GEMMs in fp32 (CBLAS sgemm);
+// Two precisions (precision.h): forward/backward run the GEMMs in fp32 (gemm, blas.h), and
+// forward_fused runs the fp32 forward with bias and activation fused into oneDNN's matmul;
 // forward_bf16/backward_bf16 run the same three GEMMs (x W^T, dz^T x, dz W) on bf16 copies of
 // their inputs with fp32 accumulation and output (bf16_gemm.h). Biases, activations and the
 // gradients' accumulation stay fp32 in both. The bf16 copies live in a caller-owned
@@ -16,6 +17,7 @@
 #include "reco/core/rng.h"
 #include "reco/nn/activation.h"
 #include "reco/nn/bf16_gemm.h"
+#include "reco/nn/fused_linear.h"
 #include "reco/nn/parameter.h"
 
 namespace reco::nn {
@@ -50,8 +52,12 @@ class Linear {
   void backward(ConstMatrixView x, ConstMatrixView y, MatrixView dy, Tensor& grad_weight, Tensor& grad_bias,
                 Tensor* dx) const;
 
-  /// forward with bf16 GEMM inputs: also fills cache.weight and cache.input for backward_bf16.
-  void forward_bf16(ConstMatrixView x, Tensor& y, Bf16Gemm& gemm, LinearBf16Cache& cache) const;
+  /// forward as one oneDNN matmul with bias and ReLU fused (fused_linear.h): the same y as
+  /// forward to rounding; backward accepts it as forward's output.
+  void forward_fused(ConstMatrixView x, Tensor& y, FusedLinear& fused) const;
+  /// forward with bf16 GEMM inputs (fused like forward_fused): also fills cache.weight and
+  /// cache.input for backward_bf16.
+  void forward_bf16(ConstMatrixView x, Tensor& y, FusedLinear& fused, LinearBf16Cache& cache) const;
   /// backward with bf16 GEMM inputs; x must be the input of the last forward_bf16 with this
   /// cache (its bf16 copy, cache.input, is what dW reads) and the weights unchanged since.
   void backward_bf16(ConstMatrixView x, ConstMatrixView y, MatrixView dy, Tensor& grad_weight, Tensor& grad_bias,

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "reco/core/error.h"
+#include "reco/nn/blas.h"
 
 namespace reco::nn {
 
@@ -60,13 +61,25 @@ std::vector<Tensor*> Mlp::gradients(MlpWorkspace& ws) {
   return out;
 }
 
+namespace {
+// fp32 layers fuse bias and activation into the matmul when gemm runs on oneDNN; with
+// RECO_SGEMM=openblas the whole fp32 path stays on OpenBLAS (blas.h), e.g. for A/B runs.
+bool fuse_fp32_forward() {
+  static const bool fuse = FusedLinear::available() && sgemm_library() == SgemmLibrary::kOneDnn;
+  return fuse;
+}
+}  // namespace
+
 void Mlp::forward(ConstMatrixView x, MlpWorkspace& ws, Rng* dropout_rng) const {
   const bool bf16 = precision_ == Precision::kBf16;
+  const bool fused = !bf16 && fuse_fp32_forward();
   if (ws.outputs.size() != layers_.size() || (bf16 && ws.bf16.size() != layers_.size())) prepare(ws);
   ConstMatrixView cur = x;
   for (size_t i = 0; i < layers_.size(); ++i) {
     if (bf16) {
-      layers_[i].forward_bf16(cur, ws.outputs[i], ws.bf16_gemm, ws.bf16[i]);
+      layers_[i].forward_bf16(cur, ws.outputs[i], ws.fused, ws.bf16[i]);
+    } else if (fused) {
+      layers_[i].forward_fused(cur, ws.outputs[i], ws.fused);
     } else {
       layers_[i].forward(cur, ws.outputs[i]);
     }

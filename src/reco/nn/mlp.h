@@ -4,7 +4,8 @@
 // Per-thread state lives in MlpWorkspace (activations for backward, dropout masks and
 // gradient buffers), so one Mlp is shared read-only by all workers of a step.
 //
-// Precision (precision.h): kFp32 (default) runs Linear::forward/backward; kBf16 runs
+// Precision (precision.h): kFp32 (default) runs Linear::forward_fused (oneDNN: matmul, bias and
+// ReLU in one pass) or, when gemm runs on OpenBLAS (blas.h), Linear::forward; kBf16 runs
 // forward_bf16/backward_bf16 with the worker's bf16 copies in ws.bf16 and its oneDNN
 // primitives in ws.bf16_gemm. Each worker converts the weights to bf16 once per forward (i.e.
 // once per step) and reuses them in backward.
@@ -27,7 +28,8 @@ struct MlpWorkspace {
   std::vector<Tensor> grad_bias;
   Tensor dbuf[2];                   ///< ping-pong buffers for the backward pass
   std::vector<LinearBf16Cache> bf16;  ///< per layer, precision bf16 only
-  Bf16Gemm bf16_gemm;               ///< this worker's oneDNN stream and primitives (bf16 only)
+  Bf16Gemm bf16_gemm;               ///< this worker's oneDNN backward primitives (bf16 only)
+  FusedLinear fused;                ///< this worker's fused forward primitives (oneDNN builds)
   const Tensor& output() const { return outputs.back(); }
 };
 

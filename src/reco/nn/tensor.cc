@@ -1,5 +1,7 @@
 #include "reco/nn/tensor.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -12,12 +14,21 @@ namespace reco::nn {
 
 namespace {
 constexpr size_t kAlignment = 64;
+// Tensors this large (embedding tables, mostly) go on 2 MiB-aligned memory the kernel is asked to
+// back with transparent huge pages: random row lookups in a 100k-row table otherwise miss the TLB
+// on nearly every row (a DLRM forward at batch 2048 spent ~15 % of its time in the gathers). Where
+// THP is off ("never") madvise is a no-op hint and nothing changes.
+constexpr size_t kHugeThreshold = size_t{4} << 20;
+constexpr size_t kHugeAlignment = size_t{2} << 20;
 
 float* allocate(size_t count) {
   if (count == 0) return nullptr;
-  const size_t bytes = (count * sizeof(float) + kAlignment - 1) / kAlignment * kAlignment;
-  void* p = std::aligned_alloc(kAlignment, bytes);
+  const bool huge = count * sizeof(float) >= kHugeThreshold;
+  const size_t align = huge ? kHugeAlignment : kAlignment;
+  const size_t bytes = (count * sizeof(float) + align - 1) / align * align;
+  void* p = std::aligned_alloc(align, bytes);
   if (!p) RECO_THROW(ErrorCode::kResourceExhausted) << "out of memory allocating a tensor of " << count << " floats";
+  if (huge) madvise(p, bytes, MADV_HUGEPAGE);  // a hint: failure only means 4 KiB pages
   return static_cast<float*>(p);
 }
 }  // namespace

@@ -151,9 +151,10 @@ TEST(Bf16, LinearForwardAndBackwardMatchFp32) {
     const Tensor x = random_tensor(s.batch, s.in, rng);
     Tensor y32, y16;
     Bf16Gemm gemm;
+    FusedLinear fused;
     LinearBf16Cache cache;
     layer.forward(x, y32);
-    layer.forward_bf16(x, y16, gemm, cache);
+    layer.forward_bf16(x, y16, fused, cache);
     std::vector<double> scale = abs_product(x, false, layer.weight().value, true);
     for (size_t r = 0; r < s.batch; ++r)
       for (size_t o = 0; o < s.out; ++o) scale[r * s.out + o] += std::fabs(layer.bias().value.at(0, o));
@@ -244,11 +245,13 @@ TEST(Bf16, MlpMatchesFp32AndReusesPrimitives) {
     bf16.forward(x, w16, nullptr);
     fp32.backward(x, dy, w32, nullptr);
     bf16.backward(x, dy, w16, nullptr);
-    if (step == 0) primitives = w16.bf16_gemm.cached();
+    if (step == 0) primitives = w16.fused.cached() + w16.bf16_gemm.cached();
   }
-  // 3 forward + 3 dW + 2 dx products, each created once and reused on the second step.
+  // 3 forward (fused, one block of 50 rows each) + 3 dW + 2 dx products, each created once and
+  // reused on the second step.
+  EXPECT_EQ(w16.fused.cached(), 3u);
   EXPECT_EQ(primitives, 8u);
-  EXPECT_EQ(w16.bf16_gemm.cached(), primitives);
+  EXPECT_EQ(w16.fused.cached() + w16.bf16_gemm.cached(), primitives);
   // Three layers of rounding: compare against the output's scale rather than per product.
   double scale = 0.0, worst = 0.0;
   for (size_t r = 0; r < 50; ++r) scale = std::max(scale, static_cast<double>(std::fabs(w32.output().at(r, 0))));

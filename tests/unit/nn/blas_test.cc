@@ -30,8 +30,9 @@ MatrixView strided(std::vector<float>& storage, size_t rows, size_t cols, size_t
 
 double op_at(ConstMatrixView x, bool transpose, size_t r, size_t c) { return transpose ? x.at(c, r) : x.at(r, c); }
 
-void check_gemm(bool ta, bool tb, const GemmShape& s, size_t pad, float alpha, float beta, uint64_t seed) {
-  SCOPED_TRACE(::testing::Message() << "ta " << ta << " tb " << tb << " m " << s.m << " n " << s.n << " k " << s.k
+void check_gemm(SgemmLibrary lib, bool ta, bool tb, const GemmShape& s, size_t pad, float alpha, float beta,
+                uint64_t seed) {
+  SCOPED_TRACE(::testing::Message() << sgemm_library_name(lib) << " ta " << ta << " tb " << tb << " m " << s.m << " n " << s.n << " k " << s.k
                                     << " pad " << pad << " alpha " << alpha << " beta " << beta);
   Rng rng(seed);
   std::vector<float> sa, sb, sc;
@@ -39,7 +40,7 @@ void check_gemm(bool ta, bool tb, const GemmShape& s, size_t pad, float alpha, f
   MatrixView b = tb ? strided(sb, s.n, s.k, pad, rng) : strided(sb, s.k, s.n, pad, rng);
   MatrixView c = strided(sc, s.m, s.n, pad, rng);
   const std::vector<float> c_before = sc;
-  gemm(ta, tb, alpha, a, b, beta, c);
+  gemm(lib, ta, tb, alpha, a, b, beta, c);
   for (size_t i = 0; i < s.m; ++i) {
     for (size_t j = 0; j < s.n; ++j) {
       double acc = 0.0, mag = 0.0;
@@ -62,22 +63,80 @@ void check_gemm(bool ta, bool tb, const GemmShape& s, size_t pad, float alpha, f
 TEST(Gemm, AllTransposeCombinationsMatchNaiveLoop) {
   const std::vector<GemmShape> shapes = {{1, 1, 1}, {3, 5, 7}, {7, 13, 3}, {13, 7, 5}, {1, 9, 4}, {6, 1, 11},
                                          {33, 17, 65}};
-  uint64_t seed = 1;
-  for (bool ta : {false, true})
-    for (bool tb : {false, true})
-      for (const auto& s : shapes) {
-        check_gemm(ta, tb, s, /*pad=*/0, 1.0f, 0.0f, seed++);
-        check_gemm(ta, tb, s, /*pad=*/0, -0.5f, 1.0f, seed++);
-      }
+  for (SgemmLibrary lib : available_sgemm_libraries()) {
+    uint64_t seed = 1;
+    for (bool ta : {false, true})
+      for (bool tb : {false, true})
+        for (const auto& s : shapes) {
+          check_gemm(lib, ta, tb, s, /*pad=*/0, 1.0f, 0.0f, seed++);
+          check_gemm(lib, ta, tb, s, /*pad=*/0, -0.5f, 1.0f, seed++);
+        }
+  }
 }
 
 TEST(Gemm, StridedViewsMatchNaiveLoop) {
   const std::vector<GemmShape> shapes = {{1, 1, 1}, {3, 5, 7}, {7, 13, 3}, {5, 4, 9}};
-  uint64_t seed = 100;
-  for (bool ta : {false, true})
-    for (bool tb : {false, true})
-      for (const auto& s : shapes)
-        for (size_t pad : {1, 3, 16}) check_gemm(ta, tb, s, pad, 2.0f, 0.5f, seed++);
+  for (SgemmLibrary lib : available_sgemm_libraries()) {
+    uint64_t seed = 100;
+    for (bool ta : {false, true})
+      for (bool tb : {false, true})
+        for (const auto& s : shapes)
+          for (size_t pad : {1, 3, 16}) check_gemm(lib, ta, tb, s, pad, 2.0f, 0.5f, seed++);
+  }
+}
+
+TEST(Gemm, BetaZeroIgnoresGarbageInC) {
+  // Freshly resized activations hold whatever was there, NaN included: beta == 0 must not read C.
+  for (SgemmLibrary lib : available_sgemm_libraries()) {
+    SCOPED_TRACE(sgemm_library_name(lib));
+    Rng rng(11);
+    Tensor a = gradcheck::random_tensor(9, 6, rng);
+    Tensor b = gradcheck::random_tensor(5, 6, rng);
+    Tensor c(9, 5);
+    c.fill(std::numeric_limits<float>::quiet_NaN());
+    gemm(lib, false, true, 1.0f, a, b, 0.0f, c);
+    for (size_t r = 0; r < 9; ++r)
+      for (size_t j = 0; j < 5; ++j) {
+        double want = 0.0;
+        for (size_t p = 0; p < 6; ++p) want += static_cast<double>(a.at(r, p)) * b.at(j, p);
+        EXPECT_NEAR(c.at(r, j), want, 1e-5) << r << ", " << j;
+      }
+  }
+}
+
+TEST(Gemm, LibrariesAgreeOnALayerSizedProduct) {
+  // A DLRM top-MLP shape: oneDNN's and OpenBLAS's sums are ordered differently, so they agree
+  // to rounding, not bit for bit.
+  const auto libs = available_sgemm_libraries();
+  if (libs.size() < 2) GTEST_SKIP() << "built without oneDNN: only OpenBLAS";
+  Rng rng(5);
+  Tensor x = gradcheck::random_tensor(130, 367, rng);
+  Tensor w = gradcheck::random_tensor(70, 367, rng);
+  Tensor y0(130, 70), y1(130, 70);
+  gemm(SgemmLibrary::kOpenBlas, false, true, 1.0f, x, w, 0.0f, y0);
+  gemm(SgemmLibrary::kOneDnn, false, true, 1.0f, x, w, 0.0f, y1);
+  // Each sum has 367 terms of magnitude <= 1: rounding stays far below 1e-4.
+  for (size_t i = 0; i < y0.size(); ++i) EXPECT_NEAR(y0.data()[i], y1.data()[i], 1e-4) << i;
+}
+
+TEST(Gemm, LibraryChoiceFromEnvironmentValue) {
+  const SgemmLibrary fallback = available_sgemm_libraries().back();
+  EXPECT_EQ(parse_sgemm_library(nullptr), fallback);
+  EXPECT_EQ(parse_sgemm_library(""), fallback);
+  EXPECT_EQ(parse_sgemm_library("openblas"), SgemmLibrary::kOpenBlas);
+  EXPECT_EQ(sgemm_library_name(SgemmLibrary::kOneDnn), "onednn");
+  try {
+    parse_sgemm_library("mkl");
+    ADD_FAILURE() << "accepted RECO_SGEMM=mkl";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("RECO_SGEMM=mkl"), std::string::npos) << e.what();
+  }
+  if (fallback == SgemmLibrary::kOneDnn) {
+    EXPECT_EQ(parse_sgemm_library("onednn"), SgemmLibrary::kOneDnn);
+  } else {
+    EXPECT_THROW(parse_sgemm_library("onednn"), Error);
+  }
 }
 
 TEST(Gemm, ColumnBlockOfAWiderBuffer) {
@@ -135,7 +194,7 @@ TEST(Gemm, ShapeMismatchThrows) {
 TEST(Gemm, SingleThreadedBlasIsIdempotent) {
   use_single_threaded_blas();
   use_single_threaded_blas();
-  check_gemm(false, false, {8, 8, 8}, 0, 1.0f, 0.0f, 42);
+  check_gemm(sgemm_library(), false, false, {8, 8, 8}, 0, 1.0f, 0.0f, 42);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "reco/core/error.h"
 #include "reco/core/rng.h"
+#include "reco/nn/blas.h"
 #include "unit/nn/gradient_check.h"
 
 namespace reco::nn {
@@ -143,9 +144,16 @@ TEST(Mlp, DropoutRunsOnHiddenLayersOnlyWhileTraining) {
   mlp.forward(x, ws, nullptr);
   for (const Tensor& m : ws.masks) EXPECT_TRUE(m.empty());
   const Tensor inference = ws.output();
+  // The same kernels Mlp picks (fused oneDNN forward when gemm runs on oneDNN), so equal bit for bit.
+  const bool fused = FusedLinear::available() && sgemm_library() == SgemmLibrary::kOneDnn;
+  FusedLinear kernels;
   Tensor cur = x, next;
   for (size_t i = 0; i < mlp.depth(); ++i) {
-    mlp.layer(i).forward(cur, next);
+    if (fused) {
+      mlp.layer(i).forward_fused(cur, next, kernels);
+    } else {
+      mlp.layer(i).forward(cur, next);
+    }
     cur = next;
   }
   bool differs = false;

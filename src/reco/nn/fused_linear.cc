@@ -1,0 +1,169 @@
+#include "reco/nn/fused_linear.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "reco/core/error.h"
+#include "reco/nn/blas.h"
+
+#ifdef RECO_HAVE_DNNL
+#include "reco/nn/dnnl_engine.h"
+#endif
+
+namespace reco::nn {
+
+namespace {
+bool fuses(Activation act) { return act == Activation::kNone || act == Activation::kRelu; }
+
+// The input checks both overloads share: kInternal on a caller's shape mistake.
+void check_shapes(size_t x_rows, size_t x_cols, size_t w_rows, size_t w_cols, ConstMatrixView y) {
+  RECO_CHECK_CODE(x_cols == w_cols && y.rows == x_rows && y.cols == w_rows, ErrorCode::kInternal)
+      << "fused linear shapes: x " << x_rows << "x" << x_cols << ", W " << w_rows << "x" << w_cols << ", y "
+      << y.rows << "x" << y.cols;
+}
+}  // namespace
+
+#ifdef RECO_HAVE_DNNL
+
+namespace {
+using dt = dnnl::memory::data_type;
+using dims = dnnl::memory::dims;
+}  // namespace
+
+struct FusedLinear::Impl {
+  struct Key {
+    size_t m, n, k, ldx, ldw, ldy;
+    bool bf16, bias, relu;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      size_t h = k.m * 1000003u ^ k.n * 7919u ^ k.k * 104729u ^ k.ldx * 31u ^ k.ldw * 131u ^ k.ldy * 17u;
+      return h ^ (k.bf16 ? 1u : 0u) ^ (k.bias ? 2u : 0u) ^ (k.relu ? 4u : 0u);
+    }
+  };
+  struct Entry {
+    dnnl::matmul prim;
+    dnnl::memory x, w, b, y;  // descriptors fixed by the key; data handles set per call
+  };
+  dnnl::stream stream{dnnl_cpu_engine()};
+  std::unordered_map<Key, Entry, KeyHash> cache;
+
+  Entry& entry(const Key& key) {
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+    auto& eng = dnnl_cpu_engine();
+    const auto sd = [](size_t v) { return static_cast<dnnl::memory::dim>(v); };
+    const dt in = key.bf16 ? dt::bf16 : dt::f32;
+    const dnnl::memory::desc x(dims{sd(key.m), sd(key.k)}, in, dims{sd(key.ldx), 1});
+    // W is [n, k] row-major; the matmul wants [k, n]: the transposed view of the same buffer.
+    const dnnl::memory::desc w(dims{sd(key.k), sd(key.n)}, in, dims{1, sd(key.ldw)});
+    const dnnl::memory::desc y(dims{sd(key.m), sd(key.n)}, dt::f32, dims{sd(key.ldy), 1});
+    const dnnl::memory::desc b = key.bias ? dnnl::memory::desc(dims{1, sd(key.n)}, dt::f32, dims{sd(key.n), 1})
+                                          : dnnl::memory::desc();
+    dnnl::primitive_attr attr;
+    if (key.relu) {
+      dnnl::post_ops ops;
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+      attr.set_post_ops(ops);
+    }
+    const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(x, w, b, y), attr, eng);
+    Entry e{dnnl::matmul(pd), dnnl::memory(pd.src_desc(), eng, DNNL_MEMORY_NONE),
+            dnnl::memory(pd.weights_desc(), eng, DNNL_MEMORY_NONE),
+            key.bias ? dnnl::memory(b, eng, DNNL_MEMORY_NONE) : dnnl::memory(),
+            dnnl::memory(pd.dst_desc(), eng, DNNL_MEMORY_NONE)};
+    return cache.emplace(key, std::move(e)).first->second;
+  }
+
+  // Runs the blocks: x_row(r) is the address of x's row r; element sizes differ by type.
+  template <typename XRow>
+  void run(XRow x_row, size_t m, size_t k, size_t ldx, const void* weight, size_t n, size_t ldw, bool bf16,
+           const float* bias, Activation act, MatrixView y) {
+    for (size_t r0 = 0; r0 < m; r0 += kBlockRows) {
+      const size_t rows = std::min(kBlockRows, m - r0);
+      const Key key{rows, n, k, ldx, ldw, std::max<size_t>(y.stride, n), bf16, bias != nullptr,
+                    act == Activation::kRelu};
+      Entry& e = entry(key);
+      e.x.set_data_handle(const_cast<void*>(x_row(r0)));
+      e.w.set_data_handle(const_cast<void*>(weight));
+      e.y.set_data_handle(y.row(r0));
+      if (bias) {
+        e.b.set_data_handle(const_cast<float*>(bias));
+        e.prim.execute(stream, {{DNNL_ARG_SRC, e.x}, {DNNL_ARG_WEIGHTS, e.w}, {DNNL_ARG_BIAS, e.b}, {DNNL_ARG_DST, e.y}});
+      } else {
+        e.prim.execute(stream, {{DNNL_ARG_SRC, e.x}, {DNNL_ARG_WEIGHTS, e.w}, {DNNL_ARG_DST, e.y}});
+      }
+    }
+    stream.wait();
+    if (!fuses(act)) bias_activation_forward(y, nullptr, act);
+  }
+};
+
+bool FusedLinear::available() { return true; }
+
+FusedLinear::FusedLinear() = default;
+FusedLinear::~FusedLinear() = default;
+FusedLinear::FusedLinear(const FusedLinear&) {}
+FusedLinear& FusedLinear::operator=(const FusedLinear& other) {
+  if (this != &other) impl_.reset();
+  return *this;
+}
+FusedLinear::FusedLinear(FusedLinear&&) noexcept = default;
+FusedLinear& FusedLinear::operator=(FusedLinear&&) noexcept = default;
+
+size_t FusedLinear::cached() const { return impl_ ? impl_->cache.size() : 0; }
+
+void FusedLinear::forward(ConstMatrixView x, ConstMatrixView weight, const float* bias, Activation act,
+                          MatrixView y) {
+  check_shapes(x.rows, x.cols, weight.rows, weight.cols, y);
+  if (x.rows == 0) return;
+  if (x.cols == 0) {  // no products: y = act(bias)
+    for (size_t r = 0; r < y.rows; ++r) std::fill_n(y.row(r), y.cols, 0.0f);
+    bias_activation_forward(y, bias, act);
+    return;
+  }
+  use_single_threaded_onednn_here();
+  if (!impl_) impl_ = std::make_unique<Impl>();
+  const size_t ldx = x.rows <= 1 ? std::max(x.stride, x.cols) : x.stride;
+  const size_t ldw = weight.rows <= 1 ? std::max(weight.stride, weight.cols) : weight.stride;
+  impl_->run([&](size_t r) { return static_cast<const void*>(x.row(r)); }, x.rows, x.cols, ldx, weight.data,
+             weight.rows, ldw, false, bias, act, y);
+}
+
+void FusedLinear::forward(const Bf16Matrix& x, const Bf16Matrix& weight, const float* bias, Activation act,
+                          MatrixView y) {
+  check_shapes(x.rows, x.cols, weight.rows, weight.cols, y);
+  if (x.rows == 0) return;
+  if (x.cols == 0) {
+    for (size_t r = 0; r < y.rows; ++r) std::fill_n(y.row(r), y.cols, 0.0f);
+    bias_activation_forward(y, bias, act);
+    return;
+  }
+  use_single_threaded_onednn_here();
+  if (!impl_) impl_ = std::make_unique<Impl>();
+  const uint16_t* base = x.data.data();
+  impl_->run([&](size_t r) { return static_cast<const void*>(base + r * x.cols); }, x.rows, x.cols, x.cols,
+             weight.data.data(), weight.rows, weight.cols, true, bias, act, y);
+}
+
+#else  // built without oneDNN
+
+struct FusedLinear::Impl {};
+bool FusedLinear::available() { return false; }
+FusedLinear::FusedLinear() = default;
+FusedLinear::~FusedLinear() = default;
+FusedLinear::FusedLinear(const FusedLinear&) {}
+FusedLinear& FusedLinear::operator=(const FusedLinear&) { return *this; }
+FusedLinear::FusedLinear(FusedLinear&&) noexcept = default;
+FusedLinear& FusedLinear::operator=(FusedLinear&&) noexcept = default;
+size_t FusedLinear::cached() const { return 0; }
+void FusedLinear::forward(ConstMatrixView, ConstMatrixView, const float*, Activation, MatrixView) {
+  RECO_THROW(ErrorCode::kInvalidArgument) << "fused linear: reco was built without oneDNN (libdnnl-dev)";
+}
+void FusedLinear::forward(const Bf16Matrix&, const Bf16Matrix&, const float*, Activation, MatrixView) {
+  RECO_THROW(ErrorCode::kInvalidArgument) << "fused linear: reco was built without oneDNN (libdnnl-dev)";
+}
+
+#endif
+
+}  // namespace reco::nn

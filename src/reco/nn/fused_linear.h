@@ -1,0 +1,54 @@
+// FusedLinear — a Linear layer's forward, y = act(x W^T + b), as one oneDNN matmul per block of
+// rows with the bias and ReLU applied as the matmul's post-ops while each output tile is still in
+// registers (the unfused path writes y, then reads and rewrites it for bias and activation).
+// Inputs are fp32 (x, W) or bf16 copies of them (bf16_gemm.h); the bias and y are fp32. Sigmoid
+// and tanh are not fused: they run as a pass over y after the matmul (bias already added).
+//
+// Threading and ownership: one FusedLinear per worker (it lives in the worker's MlpWorkspace).
+// It owns a oneDNN stream and a cache of primitives keyed by block shape. Rows are processed in
+// blocks of kBlockRows, so the cache holds at most one full-block primitive and kBlockRows - 1
+// tail primitives per layer shape, whatever batch sizes a server sees. Copies start empty.
+//
+// Numerics: fp32 results match Linear::forward (CBLAS sgemm then bias_activation_forward) to
+// rounding — the products are summed in another order — and are deterministic on one machine.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "reco/nn/activation.h"
+#include "reco/nn/bf16_gemm.h"
+#include "reco/nn/tensor.h"
+
+namespace reco::nn {
+
+class FusedLinear {
+ public:
+  /// Rows per matmul call (a block's activations stay cache-resident; primitives stay few).
+  static constexpr size_t kBlockRows = 64;
+
+  /// True when this build has oneDNN (otherwise every call throws kInvalidArgument).
+  static bool available();
+
+  FusedLinear();
+  ~FusedLinear();
+  FusedLinear(const FusedLinear&);
+  FusedLinear& operator=(const FusedLinear&);
+  FusedLinear(FusedLinear&&) noexcept;
+  FusedLinear& operator=(FusedLinear&&) noexcept;
+
+  /// y[m, out] = act(x[m, in] W[out, in]^T + bias[out]); x and y may be strided, W contiguous
+  /// rows. bias may be null (no bias).
+  void forward(ConstMatrixView x, ConstMatrixView weight, const float* bias, Activation act, MatrixView y);
+  /// The same with bf16 inputs (contiguous), fp32 accumulation, bias and output.
+  void forward(const Bf16Matrix& x, const Bf16Matrix& weight, const float* bias, Activation act, MatrixView y);
+
+  /// Number of cached primitives (tests).
+  size_t cached() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace reco::nn
