@@ -2,7 +2,7 @@
 # DLRM learning parity (issue 4): reco's DLRM and the PyTorch DLRM (bench/torch_dlrm.py train),
 # same architecture, optimizer (plain SGD), batch, epochs and data file, over several seeds;
 # prints validation AUC per seed, the means and the planted teacher's AUC.
-#   bench/run_dlrm_quality.sh [SEEDS="1 2 3"]
+#   bench/run_dlrm_quality.sh [SEEDS="1 2 3"]     env: BUILD_DIR, THREADS (2), ROWS, PRECISION (fp32 | bf16)
 # Datasets: (1) synthetic — `reco gen random` with the logistic teacher (its validation AUC is the
 # ceiling); (2) the two Criteo samples from ../shared/data, vocabulary-encoded (bench/criteo_vocab.toml).
 set -euo pipefail
@@ -14,6 +14,7 @@ out="${OUT:-bench/results}/quality"; mkdir -p "$out"
 py=/usr/bin/python3
 [ -f bench/torch_env.sh ] && source bench/torch_env.sh
 THREADS="${THREADS:-2}"
+PRECISION="${PRECISION:-fp32}"  # reco's [model] precision (fp32 | bf16); the PyTorch side stays fp32
 ROWS="${ROWS:-500000}"
 
 "$reco" -q gen random -o "$out/syn.dataset" --rows "$ROWS" --dense 13 --table-sizes 1000x8 \
@@ -44,6 +45,7 @@ path = "$ds.dataset"
 eval = "validation"
 [model]
 kind = "dlrm"
+precision = "$PRECISION"
 embedding_dim = $dim
 bottom = [${bottom//-/, }]
 top = [${top//-/, }]

@@ -1,5 +1,6 @@
 #include "reco/models/ctr_model.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "reco/core/context.h"
@@ -239,6 +240,16 @@ std::span<const float> CtrModel::forward(const Batch& batch, size_t lo, size_t h
     }
   }
   return {ws.logits.data(), n * nt};
+}
+
+void CtrModel::infer(const Batch& batch, size_t lo, size_t hi, ModelWorkspace& ws, std::span<float> out) const {
+  const size_t nt = outputs();
+  RECO_ASSERT(lo <= hi && out.size() == (hi - lo) * nt);
+  for (size_t b = lo; b < hi; b += kInferBlockRows) {
+    const size_t e = std::min(hi, b + kInferBlockRows);
+    const auto logits = forward(batch, b, e, ws, nullptr);
+    std::copy(logits.begin(), logits.end(), out.begin() + (b - lo) * nt);
+  }
 }
 
 void CtrModel::backward(const Batch& batch, size_t lo, size_t hi, std::span<const float> dlogits,

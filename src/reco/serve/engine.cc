@@ -289,8 +289,7 @@ Response Engine::Impl::rank(const RequestKeys& keys, std::vector<uint64_t> candi
   std::vector<float> p(n * nt);
   if (n > 0) {
     nn::use_single_threaded_blas();
-    const auto logits = loaded->model.forward(scratch.batch, 0, n, ws, nullptr);
-    std::copy(logits.begin(), logits.end(), p.begin());
+    loaded->model.infer(scratch.batch, 0, n, ws, p);
     nn::multitask_probabilities(nn::MatrixView{p.data(), n, nt, nt}, loaded->model.spec().chained());
     loaded->scoring.calibrate(p);
   }

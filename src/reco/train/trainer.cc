@@ -228,9 +228,8 @@ std::vector<float> predict_rows(const models::CtrModel& model, const Dataset& da
     pool.run([&](int w) {
       auto [lo, hi] = ThreadPool::share(b->size, w, pool.size());
       if (lo == hi) return;
-      auto logits = model.forward(*b, lo, hi, ws[w], nullptr);
       float* dst = out.data() + (done + lo) * nt;
-      std::copy(logits.begin(), logits.end(), dst);
+      model.infer(*b, lo, hi, ws[w], std::span<float>(dst, (hi - lo) * nt));
       if (!raw_logits) nn::multitask_probabilities(nn::MatrixView{dst, hi - lo, nt, nt}, chain);
     });
     done += b->size;

@@ -6,7 +6,9 @@
 // central differences.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reco/core/rng.h"
@@ -194,6 +196,45 @@ TEST(CtrModelGradient, ShardsAddUpToTheWholeBatch) {
     const nn::Tensor& g = *whole.dense_grads[i];
     for (size_t j = 0; j < g.size(); ++j)
       EXPECT_NEAR(g.data()[j], a.dense_grads[i]->data()[j] + b.dense_grads[i]->data()[j], 1e-6) << i << " " << j;
+  }
+}
+
+TEST(CtrModel, InferOverBlocksGivesForwardsLogits) {
+  // infer runs forward over blocks of kInferBlockRows rows: more than two blocks and a tail, on
+  // shifted ranges, must give the logits one forward over the whole range gives.
+  ModelSpec spec;
+  spec.embedding_dim = 4;
+  spec.pooling = nn::Pooling::kMean;
+  spec.bottom = {16, 4};
+  spec.top = {32, 1};
+  CtrModel model(spec, small_features(3));
+  model.init(5);
+  Rng rng(17);
+  const size_t n = 2 * CtrModel::kInferBlockRows + 91;
+  Batch b;
+  b.size = n;
+  b.dense = gc::random_tensor(n, 3, rng);
+  b.sparse.resize(3);
+  b.sparse[2].offsets.push_back(0);
+  for (size_t r = 0; r < n; ++r) {
+    b.sparse[0].ids.push_back(static_cast<uint32_t>(rng.below(5)));
+    b.sparse[1].ids.push_back(static_cast<uint32_t>(rng.below(7)));
+    const size_t bag = 1 + rng.below(3);
+    for (size_t k = 0; k < bag; ++k) {
+      b.sparse[2].ids.push_back(static_cast<uint32_t>(rng.below(6)));
+      b.sparse[2].weights.push_back(0.5f + rng.uniform_float());
+    }
+    b.sparse[2].offsets.push_back(b.sparse[2].ids.size());
+    b.labels.push_back(0.0f);
+    b.rows.push_back(r);
+  }
+  for (const auto [lo, hi] : {std::pair<size_t, size_t>{0, n}, {3, n - 5}, {7, 40}}) {
+    SCOPED_TRACE(::testing::Message() << "rows " << lo << ".." << hi);
+    ModelWorkspace whole, blocks;
+    const auto want = model.forward(b, lo, hi, whole, nullptr);
+    std::vector<float> got(hi - lo, std::nanf(""));
+    model.infer(b, lo, hi, blocks, got);
+    for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5 * (1.0 + std::fabs(want[i]))) << i;
   }
 }
 
