@@ -7,6 +7,7 @@
 #   OURS_THREADS   2 (the bar)       TORCH_THREADS  "1 2" (each rep runs all; the best counts)
 #   TORCH_MODE     sparse | dense | both (torch's embedding gradients; sparse is its fast mode)
 #   STEPS_128 / STEPS_2048 / STEPS_BIG, WARMUP   timed and untimed training steps per run
+#   POOL           64: pre-generated random batches each side cycles (the same on both sides)
 #   BUILD_DIR      build (reco binary at $BUILD_DIR/apps/reco/reco)   OUT  bench/results
 #   PRECISION      fp32 (default) | bf16: reco's dense-layer GEMMs (bf16 inputs, fp32 accumulation,
 #                  via oneDNN)
@@ -40,7 +41,9 @@ py=/usr/bin/python3
 
 # name -> flags shared by both sides (the same model, data shape, optimizer and seed)
 config_flags() {
-  local common="--dense 13 --sparse 26 --top 512-256-1 --lr 0.01 --seed 42 --warmup $warmup"
+  # --pool: both sides cycle the same number of pre-generated batches (until stop 19 reco used its
+  # default 16 against the peer's 64: fewer distinct embedding rows, warmer caches for reco)
+  local common="--dense 13 --sparse 26 --top 512-256-1 --lr 0.01 --seed 42 --warmup $warmup --pool ${POOL:-64}"
   case "$1" in
     b128)  echo "$common --rows 100000 --dim 16 --bottom 512-256-64-16 --batch 128 --steps ${STEPS_128:-600}" ;;
     b2048) echo "$common --rows 100000 --dim 16 --bottom 512-256-64-16 --batch 2048 --steps ${STEPS_2048:-60}" ;;
