@@ -13,10 +13,10 @@
 namespace reco::nn {
 
 namespace {
-bool fuses(Activation act) { return act == Activation::kNone || act == Activation::kRelu; }
+[[maybe_unused]] bool fuses(Activation act) { return act == Activation::kNone || act == Activation::kRelu; }
 
 // The input checks both overloads share: kInternal on a caller's shape mistake.
-void check_shapes(size_t x_rows, size_t x_cols, size_t w_rows, size_t w_cols, ConstMatrixView y) {
+[[maybe_unused]] void check_shapes(size_t x_rows, size_t x_cols, size_t w_rows, size_t w_cols, ConstMatrixView y) {
   RECO_CHECK_CODE(x_cols == w_cols && y.rows == x_rows && y.cols == w_rows, ErrorCode::kInternal)
       << "fused linear shapes: x " << x_rows << "x" << x_cols << ", W " << w_rows << "x" << w_cols << ", y "
       << y.rows << "x" << y.cols;
