@@ -18,12 +18,19 @@ pkg_check_modules(ROCKSDB REQUIRED IMPORTED_TARGET rocksdb)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 # hnswlib is header-only (libhnswlib-dev).
 find_path(HNSWLIB_INCLUDE_DIR hnswlib/hnswlib.h REQUIRED)
-# oneDNN (libdnnl-dev, optional): bf16 matmuls for model.precision = "bf16". Found by header and
-# library rather than dnnl-config.cmake, whose Debian build also requires OpenCL.
-find_path(RECO_DNNL_INCLUDE_DIR oneapi/dnnl/dnnl.hpp)
-find_library(RECO_DNNL_LIBRARY dnnl)
-if(RECO_DNNL_INCLUDE_DIR AND RECO_DNNL_LIBRARY)
-  message(STATUS "oneDNN: ${RECO_DNNL_LIBRARY} (bf16 precision available)")
+# oneDNN (libdnnl-dev, optional): fp32 GEMMs and the fused Linear forward (OpenBLAS otherwise), bf16
+# matmuls for model.precision = "bf16". Found by header and library rather than dnnl-config.cmake,
+# whose Debian build also requires OpenCL. -DRECO_WITH_DNNL=OFF builds the OpenBLAS-only engine.
+option(RECO_WITH_DNNL "use oneDNN when it is installed" ON)
+if(RECO_WITH_DNNL)
+  find_path(RECO_DNNL_INCLUDE_DIR oneapi/dnnl/dnnl.hpp)
+  find_library(RECO_DNNL_LIBRARY dnnl)
+endif()
+if(RECO_WITH_DNNL AND RECO_DNNL_INCLUDE_DIR AND RECO_DNNL_LIBRARY)
+  message(STATUS "oneDNN: ${RECO_DNNL_LIBRARY} (fp32 GEMMs on oneDNN, bf16 precision available)")
 else()
-  message(STATUS "oneDNN not found: model.precision = \"bf16\" will be unavailable (apt install libdnnl-dev)")
+  unset(RECO_DNNL_LIBRARY CACHE)
+  unset(RECO_DNNL_INCLUDE_DIR CACHE)
+  message(STATUS "oneDNN not used: fp32 GEMMs on OpenBLAS, model.precision = \"bf16\" unavailable "
+                 "(apt install libdnnl-dev, -DRECO_WITH_DNNL=ON)")
 endif()

@@ -118,6 +118,8 @@ void gemm(SgemmLibrary library, bool transpose_a, bool transpose_b, float alpha,
         << "x" << n;
     return;
   }
+#else
+  RECO_CHECK(library == SgemmLibrary::kOpenBlas) << "gemm: oneDNN requested, but reco was built without it";
 #endif
   cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans,
               static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, a.data, lda, b.data, ldb, beta,
