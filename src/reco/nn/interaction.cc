@@ -29,6 +29,7 @@ namespace {
 // dependent adds per pair (at d = 16 that chain made the interaction ~8 % of a DLRM step).
 // Each row runs over j < jend in blocks of kPairPad (the zero padding fills the last block), so
 // the vector loop never falls into a scalar remainder.
+// z receives the P pair values and must have kPairPad writable floats after them (scratch).
 // Built for AVX-512, AVX2 and the baseline, picked at run time (no -march=native assumed).
 constexpr size_t kPairPad = 16;
 typedef float PairBlock __attribute__((vector_size(kPairPad * sizeof(float))));
@@ -94,35 +95,65 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void pairwise_dots(
         std::memcpy(&col, transposed + k * npad + jb, sizeof(col));
         block += f[i * d + k] * col;
       }
-      float sums[kPairPad];
-      std::memcpy(sums, &block, sizeof(sums));
-      const size_t take = std::min(kPairPad, jend - jb);
-      for (size_t t = 0; t < take; ++t) z[jb + t] = sums[t];
+      // The whole block is stored: lanes past jend land on the next row's first slots, which
+      // that row's first (full) block rewrites, or in the caller's kPairPad floats of slack
+      // after the last row (a per-lane copy of the tail cost as much as the dot products).
+      std::memcpy(z + jb, &block, sizeof(block));
     }
     z += jend;
   }
 }
 
-// One row's backward: dv_i += g_ij v_j and dv_j += g_ij v_i per pair (both terms land on v_i on
-// the diagonal), added to what df holds. Dispatched like pairwise_dots.
+// One row's backward: dv_i += Σ_j G_ij v_j with G the symmetric pair-gradient matrix (G_ij =
+// G_ji = g_ij for j < i; on the diagonal 2 g_ii with self interaction, else 0), added to what df
+// holds. g is expanded into `sym` ([n4][n], rows >= n zero; n4 = n rounded up to 4) first, so
+// that at d = 16 each group of 4 rows i keeps 4 independent vector sums while one load of v_j
+// serves all four (the pair-by-pair form updated dv_i and dv_j through memory: a dependent
+// chain per row, ~1.2 us a row at DLRM's shape). Dispatched like pairwise_dots.
 __attribute__((target_clones("avx512f", "avx2", "default"))) void pairwise_dots_backward(
-    const float* __restrict f, const float* __restrict gz, float* __restrict df, size_t n, size_t d,
-    bool self_interaction) {
+    const float* __restrict f, const float* __restrict gz, float* __restrict df, float* __restrict sym, size_t n,
+    size_t d, bool self_interaction) {
+  const size_t n4 = (n + 3) / 4 * 4;
   for (size_t i = 0; i < n; ++i) {
-    float* dfi = df + i * d;
-    const float* fi = f + i * d;
     for (size_t j = 0; j < i; ++j) {
-      const float s = *gz++;
-      const float* fj = f + j * d;
-      float* dfj = df + j * d;
-      for (size_t k = 0; k < d; ++k) {
-        dfi[k] += s * fj[k];
-        dfj[k] += s * fi[k];
+      const float g = *gz++;
+      sym[i * n + j] = g;
+      sym[j * n + i] = g;
+    }
+    sym[i * n + i] = self_interaction ? 2.0f * *gz++ : 0.0f;
+  }
+  std::fill(sym + n * n, sym + n4 * n, 0.0f);
+  if (d == kPairPad) {
+    for (size_t i0 = 0; i0 < n4; i0 += 4) {
+      const float* g0 = sym + i0 * n;
+      const float* g1 = g0 + n;
+      const float* g2 = g1 + n;
+      const float* g3 = g2 + n;
+      PairBlock a0 = {}, a1 = {}, a2 = {}, a3 = {};
+      for (size_t j = 0; j < n; ++j) {
+        PairBlock v;
+        std::memcpy(&v, f + j * kPairPad, sizeof(v));
+        a0 += g0[j] * v;
+        a1 += g1[j] * v;
+        a2 += g2[j] * v;
+        a3 += g3[j] * v;
+      }
+      const PairBlock sums[4] = {a0, a1, a2, a3};
+      for (size_t r = 0; r < 4 && i0 + r < n; ++r) {
+        PairBlock cur;
+        std::memcpy(&cur, df + (i0 + r) * kPairPad, sizeof(cur));
+        cur += sums[r];
+        std::memcpy(df + (i0 + r) * kPairPad, &cur, sizeof(cur));
       }
     }
-    if (self_interaction) {
-      const float s = *gz++;
-      for (size_t k = 0; k < d; ++k) dfi[k] += 2.0f * s * fi[k];
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    float* dfi = df + i * d;
+    for (size_t j = 0; j < n; ++j) {
+      const float g = sym[i * n + j];
+      const float* fj = f + j * d;
+      for (size_t k = 0; k < d; ++k) dfi[k] += g * fj[k];
     }
   }
 }
@@ -134,8 +165,11 @@ void interaction_forward(InteractionKind kind, ConstMatrixView features, size_t 
               out.cols == interaction_output_size(kind, n, d, self_interaction));
   const size_t npad = (n + kPairPad - 1) / kPairPad * kPairPad;
   thread_local std::vector<float> transposed;  // one row's vectors as [d][npad]
+  thread_local std::vector<float> pairs;       // one row's pair values + kPairPad slack
+  const size_t p = interaction_output_size(kind, n, d, self_interaction) - d;
   if (kind == InteractionKind::kDot) {
     transposed.assign(npad * d, 0.0f);  // the padding columns stay zero for every row
+    pairs.resize(p + kPairPad);
   }
   for (size_t b = 0; b < features.rows; ++b) {
     const float* f = features.row(b);
@@ -145,13 +179,16 @@ void interaction_forward(InteractionKind kind, ConstMatrixView features, size_t 
       continue;
     }
     std::memcpy(o, f, d * sizeof(float));
-    pairwise_dots(f, transposed.data(), o + d, n, npad, d, self_interaction);
+    pairwise_dots(f, transposed.data(), pairs.data(), n, npad, d, self_interaction);
+    std::memcpy(o + d, pairs.data(), p * sizeof(float));
   }
 }
 
 void interaction_backward(InteractionKind kind, ConstMatrixView features, size_t n, size_t d, bool self_interaction,
                           ConstMatrixView dout, MatrixView dfeatures) {
   RECO_ASSERT(dfeatures.rows == features.rows && dfeatures.cols == n * d && dout.rows == features.rows);
+  thread_local std::vector<float> sym;  // one row's symmetric pair gradients, [n rounded up to 4][n]
+  if (kind == InteractionKind::kDot) sym.resize((n + 3) / 4 * 4 * n);
   for (size_t b = 0; b < features.rows; ++b) {
     const float* f = features.row(b);
     const float* g = dout.row(b);
@@ -162,7 +199,7 @@ void interaction_backward(InteractionKind kind, ConstMatrixView features, size_t
     }
     std::memcpy(df, g, d * sizeof(float));
     std::fill(df + d, df + n * d, 0.0f);
-    pairwise_dots_backward(f, g + d, df, n, d, self_interaction);
+    pairwise_dots_backward(f, g + d, df, sym.data(), n, d, self_interaction);
   }
 }
 

@@ -99,29 +99,38 @@ TEST(Interaction, BackwardMatchesFiniteDifferences) {
 }
 
 TEST(Interaction, StridedViewsOfWiderBuffers) {
-  // Features as a column block of a wider buffer, output into a column block as well.
-  const size_t n = 5, d = 3, batch = 4;
-  Rng rng(9);
-  const Tensor wide_in = random_tensor(batch, n * d + 4, rng);
-  const ConstMatrixView f = wide_in.view().cols_slice(2, n * d);
-  const Tensor packed = [&] {
-    Tensor t(batch, n * d);
+  // Features as a column block of a wider buffer, output into a column block as well; at d = 16
+  // the vector path's pair blocks spill past a row's pairs, into scratch only: the columns
+  // around the output block must keep their values.
+  for (const auto& [n, d] : {std::pair<size_t, size_t>{5, 3}, std::pair<size_t, size_t>{27, 16}}) {
+    SCOPED_TRACE(::testing::Message() << "n " << n << " d " << d);
+    const size_t batch = 4;
+    Rng rng(9);
+    const Tensor wide_in = random_tensor(batch, n * d + 4, rng);
+    const ConstMatrixView f = wide_in.view().cols_slice(2, n * d);
+    const Tensor packed = [&] {
+      Tensor t(batch, n * d);
+      for (size_t b = 0; b < batch; ++b)
+        for (size_t c = 0; c < n * d; ++c) t.at(b, c) = f.at(b, c);
+      return t;
+    }();
+    const size_t width = interaction_output_size(InteractionKind::kDot, n, d, false);
+    Tensor expect(batch, width), wide_out(batch, width + 3);
+    wide_out.fill(-7.0f);
+    interaction_forward(InteractionKind::kDot, packed, n, d, false, expect);
+    interaction_forward(InteractionKind::kDot, f, n, d, false, wide_out.view().cols_slice(1, width));
+    for (size_t b = 0; b < batch; ++b) {
+      for (size_t c = 0; c < width; ++c) EXPECT_EQ(wide_out.at(b, c + 1), expect.at(b, c));
+      EXPECT_EQ(wide_out.at(b, 0), -7.0f);
+      for (size_t c = width + 1; c < width + 3; ++c) EXPECT_EQ(wide_out.at(b, c), -7.0f);
+    }
+    const Tensor dout = random_tensor(batch, width, rng);
+    Tensor df_packed(batch, n * d), df_wide(batch, n * d + 2);
+    interaction_backward(InteractionKind::kDot, packed, n, d, false, dout, df_packed);
+    interaction_backward(InteractionKind::kDot, f, n, d, false, dout, df_wide.view().cols_slice(2, n * d));
     for (size_t b = 0; b < batch; ++b)
-      for (size_t c = 0; c < n * d; ++c) t.at(b, c) = f.at(b, c);
-    return t;
-  }();
-  const size_t width = interaction_output_size(InteractionKind::kDot, n, d, false);
-  Tensor expect(batch, width), wide_out(batch, width + 3);
-  interaction_forward(InteractionKind::kDot, packed, n, d, false, expect);
-  interaction_forward(InteractionKind::kDot, f, n, d, false, wide_out.view().cols_slice(1, width));
-  for (size_t b = 0; b < batch; ++b)
-    for (size_t c = 0; c < width; ++c) EXPECT_EQ(wide_out.at(b, c + 1), expect.at(b, c));
-  const Tensor dout = random_tensor(batch, width, rng);
-  Tensor df_packed(batch, n * d), df_wide(batch, n * d + 2);
-  interaction_backward(InteractionKind::kDot, packed, n, d, false, dout, df_packed);
-  interaction_backward(InteractionKind::kDot, f, n, d, false, dout, df_wide.view().cols_slice(2, n * d));
-  for (size_t b = 0; b < batch; ++b)
-    for (size_t c = 0; c < n * d; ++c) EXPECT_EQ(df_wide.at(b, c + 2), df_packed.at(b, c));
+      for (size_t c = 0; c < n * d; ++c) EXPECT_EQ(df_wide.at(b, c + 2), df_packed.at(b, c));
+  }
 }
 
 }  // namespace
