@@ -1,6 +1,7 @@
 #include "reco/nn/fused_linear.h"
 
 #include <algorithm>
+#include <bit>
 #include <unordered_map>
 
 #include "reco/core/error.h"
@@ -79,8 +80,11 @@ struct FusedLinear::Impl {
   template <typename XRow>
   void run(XRow x_row, size_t m, size_t k, size_t ldx, const void* weight, size_t n, size_t ldw, bool bf16,
            const float* bias, Activation act, MatrixView y) {
-    for (size_t r0 = 0; r0 < m; r0 += kBlockRows) {
-      const size_t rows = std::min(kBlockRows, m - r0);
+    for (size_t r0 = 0; r0 < m;) {
+      // A tail runs as power-of-two pieces (255 rows = 128 + 64 + ... + 1): whatever batch
+      // sizes a server sees, a layer shape has at most 1 + log2(kBlockRows) primitives.
+      const size_t left = m - r0;
+      const size_t rows = left >= kBlockRows ? kBlockRows : std::bit_floor(left);
       const Key key{rows, n, k, ldx, ldw, std::max<size_t>(y.stride, n), bf16, bias != nullptr,
                     act == Activation::kRelu};
       Entry& e = entry(key);
@@ -93,6 +97,7 @@ struct FusedLinear::Impl {
       } else {
         e.prim.execute(stream, {{DNNL_ARG_SRC, e.x}, {DNNL_ARG_WEIGHTS, e.w}, {DNNL_ARG_DST, e.y}});
       }
+      r0 += rows;
     }
     stream.wait();
     if (!fuses(act)) bias_activation_forward(y, nullptr, act);
