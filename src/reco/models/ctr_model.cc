@@ -247,6 +247,10 @@ void CtrModel::infer(const Batch& batch, size_t lo, size_t hi, ModelWorkspace& w
   RECO_ASSERT(lo <= hi && out.size() == (hi - lo) * nt);
   for (size_t b = lo; b < hi; b += kInferBlockRows) {
     const size_t e = std::min(hi, b + kInferBlockRows);
+    // The next block's embedding rows load while this block's layers compute.
+    if (e < hi)
+      for (size_t f = 0; f < deep_.size(); ++f)
+        deep_[f].prefetch(batch.sparse[f].bags().slice(e, std::min(hi, e + kInferBlockRows)));
     const auto logits = forward(batch, b, e, ws, nullptr);
     std::copy(logits.begin(), logits.end(), out.begin() + (b - lo) * nt);
   }
