@@ -1,0 +1,106 @@
+// bench/nn_kernels — Google Benchmark of the DLRM inference pieces on one thread, at the
+// shapes of the issue-4 configuration (26 tables of 100,000 x 16, 13 dense features, bottom
+// 512-256-64-16, top 367 -> 512-256-1) and CtrModel::infer's block of 256 rows, so that a
+// change to one kernel can be judged without the noise of a whole `reco bench train` run.
+//
+//   build/bench/reco_bench_nn_kernels [--benchmark_filter=Interaction]
+//
+// Items/s are rows (examples) per second of that piece alone.
+#include <benchmark/benchmark.h>
+
+#include <vector>
+
+#include "reco/core/rng.h"
+#include "reco/nn/activation.h"
+#include "reco/nn/embedding_bag.h"
+#include "reco/nn/interaction.h"
+#include "reco/nn/mlp.h"
+#include "reco/nn/tensor.h"
+
+namespace {
+using namespace reco;
+using namespace reco::nn;
+
+constexpr size_t kRows = 256;     // CtrModel::kInferBlockRows
+constexpr size_t kVectors = 27;   // bottom output + 26 embeddings
+constexpr size_t kDim = 16;
+
+Tensor random_tensor(size_t rows, size_t cols, uint64_t seed) {
+  Tensor t(rows, cols);
+  Rng rng(seed);
+  for (float& x : t.span()) x = rng.uniform_float() - 0.5f;
+  return t;
+}
+
+void BM_InteractionForward(benchmark::State& state) {
+  const Tensor features = random_tensor(kRows, kVectors * kDim, 1);
+  Tensor out(kRows, interaction_output_size(InteractionKind::kDot, kVectors, kDim, false));
+  for (auto _ : state) {
+    interaction_forward(InteractionKind::kDot, features, kVectors, kDim, false, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * kRows);
+}
+BENCHMARK(BM_InteractionForward);
+
+void BM_InteractionBackward(benchmark::State& state) {
+  const Tensor features = random_tensor(kRows, kVectors * kDim, 1);
+  const Tensor dout =
+      random_tensor(kRows, interaction_output_size(InteractionKind::kDot, kVectors, kDim, false), 2);
+  Tensor dfeatures(kRows, kVectors * kDim);
+  for (auto _ : state) {
+    interaction_backward(InteractionKind::kDot, features, kVectors, kDim, false, dout, dfeatures);
+    benchmark::DoNotOptimize(dfeatures.data());
+  }
+  state.SetItemsProcessed(state.iterations() * kRows);
+}
+BENCHMARK(BM_InteractionBackward);
+
+// 26 tables of 100,000 rows: 166 MB, larger than the last-level cache share a core gets, with
+// uniformly random ids as in the issue's random data (each lookup a likely DRAM miss).
+void BM_EmbeddingForward(benchmark::State& state) {
+  constexpr size_t kTables = 26, kTableRows = 100000, kPool = 64;
+  std::vector<EmbeddingBag> tables;
+  Rng rng(3);
+  for (size_t t = 0; t < kTables; ++t) {
+    tables.emplace_back("t" + std::to_string(t), kTableRows, kDim);
+    tables.back().init(rng, 0.0f);
+  }
+  std::vector<std::vector<uint32_t>> ids(kPool * kTables, std::vector<uint32_t>(kRows));
+  for (auto& v : ids)
+    for (auto& id : v) id = static_cast<uint32_t>(rng.below(kTableRows));
+  Tensor out(kRows, kTables * kDim);
+  size_t round = 0;
+  for (auto _ : state) {
+    const size_t p = round++ % kPool;
+    for (size_t t = 0; t < kTables; ++t)
+      tables[t].forward(BagBatch{ids[p * kTables + t], {}, {}}, out.view().cols_slice(t * kDim, kDim));
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * kRows);
+}
+BENCHMARK(BM_EmbeddingForward);
+
+void mlp_forward(benchmark::State& state, size_t in, const std::vector<size_t>& sizes, Activation last) {
+  Mlp mlp("m", in, sizes, Activation::kRelu, last);
+  Rng rng(4);
+  mlp.init(rng);
+  const Tensor x = random_tensor(kRows, in, 5);
+  MlpWorkspace ws;
+  for (auto _ : state) {
+    mlp.forward(x, ws, nullptr);
+    benchmark::DoNotOptimize(ws.output().data());
+  }
+  state.SetItemsProcessed(state.iterations() * kRows);
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      2.0 * static_cast<double>(mlp.macs_per_example() * kRows) * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+}
+void BM_BottomMlpForward(benchmark::State& state) { mlp_forward(state, 13, {512, 256, 64, 16}, Activation::kRelu); }
+BENCHMARK(BM_BottomMlpForward);
+void BM_TopMlpForward(benchmark::State& state) { mlp_forward(state, 367, {512, 256, 1}, Activation::kNone); }
+BENCHMARK(BM_TopMlpForward);
+
+}  // namespace
+
+BENCHMARK_MAIN();
