@@ -18,3 +18,17 @@ case "$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null)" in
     fi ;;
 esac
 unset _reco_openblas_dir
+# OpenBLAS kernels: Debian's 0.3.21 can misread a CPU newer than itself (an Intel Xeon family 6
+# model 207 runs its SSE3 "Prescott" kernels, ~5x slower; AMD Zen 5 gets AVX2 kernels).
+# bench/openblas_core.py times the candidate kernel sets and names the fastest correct one; it
+# is exported for the whole benchmark (reco's fp32 GEMMs run on oneDNN, which detects the CPU
+# itself, so only reco's RECO_SGEMM=openblas fall-back also sees it). A value set by the caller
+# is kept; RECO_BENCH_OPENBLAS_AUTO=0 skips the choice.
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && [ "${RECO_BENCH_OPENBLAS_AUTO:-1}" = 1 ]; then
+  _reco_core=$(/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/openblas_core.py" 2>/dev/null || true)
+  if [ -n "$_reco_core" ]; then
+    export OPENBLAS_CORETYPE="$_reco_core"
+    echo "torch_env: OPENBLAS_CORETYPE=$_reco_core (bench/openblas_core.py: faster than OpenBLAS's own detection)" >&2
+  fi
+  unset _reco_core
+fi
