@@ -1,8 +1,11 @@
 #include "reco/nn/embedding_bag.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "reco/core/error.h"
 
@@ -131,7 +134,22 @@ void build_row_grad(std::span<const BagBatch> shards, std::span<const ConstMatri
     size_t pos = 0;
     for (const auto& s : shards)
       for (uint32_t id : s.ids) keys[pos] = (static_cast<uint64_t>(id) << 32) | pos, ++pos;
-    std::sort(keys.begin(), keys.end());
+    // Positions go in ascending, so a stable sort by id alone orders the whole key: an LSD radix
+    // sort of the id's significant bits, kRadixBits a pass (2 passes for tables up to 4M rows),
+    // O(ids) where std::sort's O(ids log ids) was ~2 % of a DLRM training step.
+    constexpr int kRadixBits = 11;
+    constexpr size_t kBuckets = size_t{1} << kRadixBits;
+    auto& other = scratch.radix;
+    other.resize(total);
+    std::array<uint32_t, kBuckets> start;
+    for (int shift = 32; shift < 32 + std::bit_width(max_id); shift += kRadixBits) {
+      start.fill(0);
+      for (uint64_t k : keys) ++start[(k >> shift) & (kBuckets - 1)];
+      uint32_t sum = 0;
+      for (auto& c : start) sum += std::exchange(c, sum);
+      for (uint64_t k : keys) other[start[(k >> shift) & (kBuckets - 1)]++] = k;
+      keys.swap(other);
+    }
   }
   size_t unique = 0;
   for (size_t i = 0; i < total; ++i)

@@ -41,6 +41,7 @@ struct BagBatch {
 /// Scratch reused across steps by build_row_grad (no allocation in steady state).
 struct RowGradScratch {
   std::vector<uint64_t> keys;
+  std::vector<uint64_t> radix;   ///< the radix sort's second buffer (large id ranges)
   std::vector<uint32_t> counts;  ///< counting sort of small id ranges
   std::vector<size_t> shard_start;
 };

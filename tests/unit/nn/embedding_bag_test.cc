@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <map>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -164,6 +167,43 @@ TEST(EmbeddingBag, RowGradReplacesPreviousContents) {
   reused.clear();
   EXPECT_TRUE(reused.rows.empty());
   EXPECT_EQ(reused.values.rows(), 0u);
+}
+
+TEST(EmbeddingBag, RowGradOfWideIdRangesMatchesOrderedSums) {
+  // A narrow id range takes the counting sort; ids far sparser than the batch take the radix
+  // sort (two 11-bit passes at 100,000 rows, three at 3e9); either way each row's gradient must
+  // be its ids' weighted douts summed in batch order.
+  for (const uint32_t range : {1500u, 100000u, 3000000000u}) {
+    SCOPED_TRACE(::testing::Message() << "id range " << range);
+    Rng rng(range);
+    const size_t bags = 300, dim = 3;
+    std::vector<uint32_t> ids;
+    std::vector<float> weights;
+    for (size_t b = 0; b < bags; ++b) {
+      // a few hot ids repeat across the batch, the rest are spread over the whole range
+      ids.push_back(b % 4 == 0 ? range - 1 - static_cast<uint32_t>(rng.below(5))
+                               : static_cast<uint32_t>(rng.below(range)));
+      weights.push_back(2.0f * rng.uniform_float() - 1.0f);
+    }
+    const Tensor dout = random_tensor(bags, dim, rng, -3.0f, 3.0f);
+    const BagBatch batch{ids, {}, weights};
+    RowGrad grad;
+    RowGradScratch scratch;
+    build_row_grad(std::span<const BagBatch>(&batch, 1), std::span<const ConstMatrixView>(std::array{dout.view()}),
+                   Pooling::kSum, grad, scratch);
+    std::map<uint32_t, std::vector<float>> want;
+    for (size_t b = 0; b < bags; ++b) {
+      auto& sum = want.try_emplace(ids[b], dim, 0.0f).first->second;
+      for (size_t j = 0; j < dim; ++j) sum[j] += weights[b] * dout.at(b, j);
+    }
+    ASSERT_EQ(grad.rows.size(), want.size());
+    size_t u = 0;
+    for (const auto& [row, sum] : want) {
+      EXPECT_EQ(grad.rows[u], row);
+      for (size_t j = 0; j < dim; ++j) EXPECT_EQ(grad.values.at(u, j), sum[j]) << "row " << row;
+      ++u;
+    }
+  }
 }
 
 // Bags [begin, end) of `all` as a shard of their own (offsets rebased to start at 0).
