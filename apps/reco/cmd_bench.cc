@@ -142,18 +142,12 @@ Action setup_bench(CLI::App& sub, GlobalOptions& global) {
     const double train_seconds = total.elapsed_seconds();
     const double train_sps = a->steps * static_cast<double>(a->batch) / train_seconds;
 
-    // Inference: forward only (CtrModel::infer, as reco predict and the server run it), the batch
-    // sharded over the same number of threads.
+    // Inference: forward only (CtrModel::infer_parallel, as reco predict and eval run it), the
+    // batch's 256-row blocks shared by the same number of threads.
     ThreadPool workers(ctx.threads);
     std::vector<models::ModelWorkspace> ws(workers.size());
     std::vector<float> scores(a->batch * model.outputs());
-    auto infer = [&](const models::Batch& b) {
-      workers.run([&](int w) {
-        auto [lo, hi] = ThreadPool::share(b.size, w, workers.size());
-        const size_t nt = model.outputs();
-        if (lo < hi) model.infer(b, lo, hi, ws[w], std::span<float>(scores.data() + lo * nt, (hi - lo) * nt));
-      });
-    };
+    auto infer = [&](const models::Batch& b) { model.infer_parallel(b, workers, ws, scores); };
     for (int i = 0; i < std::max(a->warmup, 1); ++i) infer(pool[i % pool.size()]);
     std::vector<double> infer_ms;
     Stopwatch itotal;

@@ -1,6 +1,7 @@
 #include "reco/models/ctr_model.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "reco/core/context.h"
@@ -247,13 +248,29 @@ void CtrModel::infer(const Batch& batch, size_t lo, size_t hi, ModelWorkspace& w
   RECO_ASSERT(lo <= hi && out.size() == (hi - lo) * nt);
   for (size_t b = lo; b < hi; b += kInferBlockRows) {
     const size_t e = std::min(hi, b + kInferBlockRows);
-    // The next block's embedding rows load while this block's layers compute.
-    if (e < hi)
-      for (size_t f = 0; f < deep_.size(); ++f)
-        deep_[f].prefetch(batch.sparse[f].bags().slice(e, std::min(hi, e + kInferBlockRows)));
     const auto logits = forward(batch, b, e, ws, nullptr);
     std::copy(logits.begin(), logits.end(), out.begin() + (b - lo) * nt);
   }
+}
+
+void CtrModel::infer_parallel(const Batch& batch, ThreadPool& pool, std::span<ModelWorkspace> ws,
+                              std::span<float> out, const BlockFn& on_block) const {
+  const size_t nt = outputs();
+  RECO_ASSERT(ws.size() >= static_cast<size_t>(pool.size()) && out.size() == batch.size * nt);
+  // Small batches are split evenly instead (128 rows on 2 workers: 64 each, not one block).
+  const size_t workers = static_cast<size_t>(pool.size());
+  const size_t rows = std::max<size_t>(1, std::min(kInferBlockRows, (batch.size + workers - 1) / workers));
+  std::atomic<size_t> next{0};
+  pool.run([&](int w) {
+    for (;;) {
+      const size_t lo = next.fetch_add(1, std::memory_order_relaxed) * rows;
+      if (lo >= batch.size) return;
+      const size_t hi = std::min(batch.size, lo + rows);
+      const std::span<float> scores = out.subspan(lo * nt, (hi - lo) * nt);
+      infer(batch, lo, hi, ws[w], scores);
+      if (on_block) on_block(lo, hi, scores);
+    }
+  });
 }
 
 void CtrModel::backward(const Batch& batch, size_t lo, size_t hi, std::span<const float> dlogits,

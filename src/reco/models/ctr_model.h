@@ -17,10 +17,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
 #include "reco/core/rng.h"
+#include "reco/core/thread_pool.h"
 #include "reco/models/batch.h"
 #include "reco/models/feature_map.h"
 #include "reco/models/model_spec.h"
@@ -96,6 +98,14 @@ class CtrModel {
   /// matrix products may be summed in another order than the whole range's).
   static constexpr size_t kInferBlockRows = 256;
   void infer(const Batch& batch, size_t lo, size_t hi, ModelWorkspace& ws, std::span<float> out) const;
+  /// Inference of the whole batch on every worker of pool (ws: one workspace per worker; out:
+  /// [batch.size, T]). Workers take blocks of min(kInferBlockRows, batch / workers) rows from a
+  /// shared counter instead of a fixed share each, so a worker slowed by another process scores
+  /// fewer blocks rather than holding up the batch. on_block, when set, runs on each finished
+  /// block's rows [lo, hi) and their scores, on the worker that scored them.
+  using BlockFn = std::function<void(size_t lo, size_t hi, std::span<float> scores)>;
+  void infer_parallel(const Batch& batch, ThreadPool& pool, std::span<ModelWorkspace> ws, std::span<float> out,
+                      const BlockFn& on_block = {}) const;
   /// dlogits: d(loss)/d(logit) of rows [lo, hi), [hi - lo, T] row-major. Accumulates dense gradients into ws and
   /// leaves every table's per-bag gradient in ws (table_dout).
   void backward(const Batch& batch, size_t lo, size_t hi, std::span<const float> dlogits, ModelWorkspace& ws) const;

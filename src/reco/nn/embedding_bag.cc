@@ -91,14 +91,6 @@ void EmbeddingBag::forward(const BagBatch& batch, MatrixView out) const {
   }
 }
 
-void EmbeddingBag::prefetch(const BagBatch& batch) const {
-  const size_t d = dim();
-  const size_t n = rows();
-  const float* table = table_.value.data();
-  for (uint32_t id : batch.ids)
-    if (id < n) prefetch_row(table + static_cast<size_t>(id) * d, d);
-}
-
 void EmbeddingBag::backward(const BagBatch& batch, ConstMatrixView dout, RowGrad& grad,
                             RowGradScratch& scratch) const {
   build_row_grad(std::span<const BagBatch>(&batch, 1), std::span<const ConstMatrixView>(&dout, 1), pooling_, grad,

@@ -63,10 +63,6 @@ class EmbeddingBag {
   /// out (a [bags, dim] view, possibly a column block of a wider buffer) = pooled rows.
   /// Ids must be < rows() (kInvalidArgument naming the table otherwise).
   void forward(const BagBatch& batch, MatrixView out) const;
-  /// Asks the CPU to start loading the rows batch's bags will read (a hint: nothing is computed).
-  /// Issued for the next block of rows while this block's dense layers run, the later forward
-  /// finds its rows in cache instead of waiting on DRAM for each.
-  void prefetch(const BagBatch& batch) const;
 
   /// Appends this batch's contribution to a row-sparse gradient: every id of bag b adds
   /// weight * dout[b] (divided by the bag size for mean pooling). The result is coalesced:

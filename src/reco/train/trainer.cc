@@ -225,13 +225,11 @@ std::vector<float> predict_rows(const models::CtrModel& model, const Dataset& da
   BatchStream stream(reader, rows, batch_size);
   size_t done = 0;
   while (const models::Batch* b = stream.next()) {
-    pool.run([&](int w) {
-      auto [lo, hi] = ThreadPool::share(b->size, w, pool.size());
-      if (lo == hi) return;
-      float* dst = out.data() + (done + lo) * nt;
-      model.infer(*b, lo, hi, ws[w], std::span<float>(dst, (hi - lo) * nt));
-      if (!raw_logits) nn::multitask_probabilities(nn::MatrixView{dst, hi - lo, nt, nt}, chain);
-    });
+    model.infer_parallel(*b, pool, ws, std::span<float>(out.data() + done * nt, b->size * nt),
+                         [&](size_t lo, size_t hi, std::span<float> scores) {
+                           if (!raw_logits)
+                             nn::multitask_probabilities(nn::MatrixView{scores.data(), hi - lo, nt, nt}, chain);
+                         });
     done += b->size;
   }
   return out;

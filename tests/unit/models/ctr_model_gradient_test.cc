@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -199,9 +200,12 @@ TEST(CtrModelGradient, ShardsAddUpToTheWholeBatch) {
   }
 }
 
-TEST(CtrModel, InferOverBlocksGivesForwardsLogits) {
-  // infer runs forward over blocks of kInferBlockRows rows: more than two blocks and a tail, on
-  // shifted ranges, must give the logits one forward over the whole range gives.
+// A DLRM-shaped model with 3 sparse inputs (one multi-hot, weighted) and an n-row batch.
+struct InferCase {
+  CtrModel model;
+  Batch batch;
+};
+InferCase infer_case(size_t n) {
   ModelSpec spec;
   spec.embedding_dim = 4;
   spec.pooling = nn::Pooling::kMean;
@@ -210,7 +214,6 @@ TEST(CtrModel, InferOverBlocksGivesForwardsLogits) {
   CtrModel model(spec, small_features(3));
   model.init(5);
   Rng rng(17);
-  const size_t n = 2 * CtrModel::kInferBlockRows + 91;
   Batch b;
   b.size = n;
   b.dense = gc::random_tensor(n, 3, rng);
@@ -228,6 +231,14 @@ TEST(CtrModel, InferOverBlocksGivesForwardsLogits) {
     b.labels.push_back(0.0f);
     b.rows.push_back(r);
   }
+  return {std::move(model), std::move(b)};
+}
+
+TEST(CtrModel, InferOverBlocksGivesForwardsLogits) {
+  // infer runs forward over blocks of kInferBlockRows rows: more than two blocks and a tail, on
+  // shifted ranges, must give the logits one forward over the whole range gives.
+  const size_t n = 2 * CtrModel::kInferBlockRows + 91;
+  const auto [model, b] = infer_case(n);
   for (const auto [lo, hi] : {std::pair<size_t, size_t>{0, n}, {3, n - 5}, {7, 40}}) {
     SCOPED_TRACE(::testing::Message() << "rows " << lo << ".." << hi);
     ModelWorkspace whole, blocks;
@@ -235,6 +246,35 @@ TEST(CtrModel, InferOverBlocksGivesForwardsLogits) {
     std::vector<float> got(hi - lo, std::nanf(""));
     model.infer(b, lo, hi, blocks, got);
     for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5 * (1.0 + std::fabs(want[i]))) << i;
+  }
+}
+
+TEST(CtrModel, InferParallelScoresEveryRowOnce) {
+  // Workers take blocks from a shared counter: every row is scored once, into its own slot, with
+  // forward's logits, for batches smaller than a block per worker and with several blocks; the
+  // callback sees each block once.
+  for (const size_t n : {size_t{1}, size_t{5}, size_t{128}, 3 * CtrModel::kInferBlockRows + 17}) {
+    const auto [model, b] = infer_case(n);
+    ModelWorkspace whole;
+    const auto want = model.forward(b, 0, n, whole, nullptr);
+    for (const int threads : {1, 2, 3}) {
+      SCOPED_TRACE(::testing::Message() << n << " rows, " << threads << " workers");
+      ThreadPool pool(threads);
+      std::vector<ModelWorkspace> ws(pool.size());
+      std::vector<float> got(n, std::nanf(""));
+      std::vector<int> seen(n, 0);
+      std::mutex mu;
+      model.infer_parallel(b, pool, ws, got, [&](size_t lo, size_t hi, std::span<float> scores) {
+        std::lock_guard lock(mu);
+        EXPECT_EQ(scores.data(), got.data() + lo);
+        EXPECT_EQ(scores.size(), hi - lo);
+        for (size_t r = lo; r < hi; ++r) ++seen[r];
+      });
+      for (size_t i = 0; i < n; ++i) {
+        EXPECT_EQ(seen[i], 1) << i;
+        EXPECT_NEAR(got[i], want[i], 1e-5 * (1.0 + std::fabs(want[i]))) << i;
+      }
+    }
   }
 }
 
