@@ -148,34 +148,36 @@ void build_row_grad(std::span<const BagBatch> shards, std::span<const ConstMatri
     if (i == 0 || (keys[i] >> 32) != (keys[i - 1] >> 32)) ++unique;
   grad.rows.resize(unique);
   grad.values.resize(unique, dim, /*zero=*/true);
-  // Map a running position back to (shard, bag, weight scale). Shards are few; the bag of
-  // an id is found by binary search in the shard's offsets.
-  auto& shard_start = scratch.shard_start;
-  shard_start.assign(shards.size() + 1, 0);
-  for (size_t s = 0; s < shards.size(); ++s) shard_start[s + 1] = shard_start[s] + shards[s].ids.size();
+  // slot[p] = index in grad.rows of the row that running position p updates.
+  auto& slot = scratch.slot;
+  slot.resize(total);
   size_t u = static_cast<size_t>(-1);
   uint64_t prev_row = UINT64_MAX;
   for (size_t i = 0; i < total; ++i) {
     const uint64_t row = keys[i] >> 32;
-    const size_t p = keys[i] & 0xffffffffULL;
     if (row != prev_row) {
       ++u;
       grad.rows[u] = static_cast<uint32_t>(row);
       prev_row = row;
     }
-    const size_t s = std::upper_bound(shard_start.begin(), shard_start.end(), p) - shard_start.begin() - 1;
+    slot[keys[i] & 0xffffffffULL] = static_cast<uint32_t>(u);
+  }
+  // Accumulate in position order: douts are read row after row (they are strided column blocks
+  // of a wide buffer, megabytes per batch) and the scattered writes land in grad.values, which
+  // is small; each row still sums its ids in batch order, as the sorted keys list them.
+  size_t p = 0;
+  for (size_t s = 0; s < shards.size(); ++s) {
     const BagBatch& sh = shards[s];
-    const size_t k = p - shard_start[s];
-    size_t bag = k;
-    float scale = sh.weights.empty() ? 1.0f : sh.weights[k];
-    if (!sh.offsets.empty()) {
-      bag = std::upper_bound(sh.offsets.begin(), sh.offsets.end(), static_cast<uint64_t>(k) + sh.offsets[0]) -
-            sh.offsets.begin() - 1;
-      if (pooling == Pooling::kMean) scale /= static_cast<float>(sh.offsets[bag + 1] - sh.offsets[bag]);
+    for (size_t bag = 0; bag < sh.bags(); ++bag) {
+      const size_t lo = sh.bag_begin(bag), hi = sh.bag_end(bag);
+      const float* d = douts[s].row(bag);
+      for (size_t k = lo; k < hi; ++k, ++p) {
+        float scale = sh.weights.empty() ? 1.0f : sh.weights[k];
+        if (pooling == Pooling::kMean) scale /= static_cast<float>(hi - lo);
+        float* g = grad.values.row(slot[p]);
+        for (size_t j = 0; j < dim; ++j) g[j] += scale * d[j];
+      }
     }
-    const float* d = douts[s].row(bag);
-    float* g = grad.values.row(u);
-    for (size_t j = 0; j < dim; ++j) g[j] += scale * d[j];
   }
 }
 

@@ -43,7 +43,7 @@ struct RowGradScratch {
   std::vector<uint64_t> keys;
   std::vector<uint64_t> radix;   ///< the radix sort's second buffer (large id ranges)
   std::vector<uint32_t> counts;  ///< counting sort of small id ranges
-  std::vector<size_t> shard_start;
+  std::vector<uint32_t> slot;    ///< running id position -> index of its row in the RowGrad
 };
 
 class EmbeddingBag {
