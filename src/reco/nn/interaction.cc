@@ -237,6 +237,67 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void pairwise_dots_
     }
   }
 }
+
+// The backward of pairwise_dots_lanes, sixteen rows at once at d = 16 (rows past the batch: f
+// and g point at zeros, df is null): dv_i += Σ_j G_ij v_j lane-wise, with G the symmetric
+// pair-gradient matrix of pairwise_dots_backward. The pair gradients are transposed into lanes
+// 16 pairs at a time, the sums for one i are held in 16 vectors (one per k) across j, and the
+// result is transposed back and added to each row's df. soa, dsoa: [n * 16] blocks; glanes: [P
+// rounded up to 16] blocks.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void pairwise_dots_backward_lanes(
+    const float* const* rows, const float* const* grads, float* const* dfs, size_t n, size_t p_total,
+    bool self_interaction, PairBlock* __restrict soa, PairBlock* __restrict glanes, PairBlock* __restrict dsoa) {
+  for (size_t v = 0; v < n; ++v) {
+    PairBlock* r = soa + v * 16;
+    for (size_t t = 0; t < 16; ++t) std::memcpy(&r[t], rows[t] + v * 16, sizeof(PairBlock));
+    transpose16(r);
+  }
+  for (size_t p0 = 0; p0 < p_total; p0 += 16) {
+    PairBlock* r = glanes + p0;
+    const size_t take = std::min<size_t>(16, p_total - p0);
+    for (size_t t = 0; t < 16; ++t) {
+      if (take == 16) {
+        std::memcpy(&r[t], grads[t] + p0, sizeof(PairBlock));
+      } else {
+        float lane[16] = {};
+        for (size_t q = 0; q < take; ++q) lane[q] = grads[t][p0 + q];
+        std::memcpy(&r[t], lane, sizeof(lane));
+      }
+    }
+    transpose16(r);  // glanes[p0 + q] = pair p0 + q over the 16 rows
+  }
+  const auto pair = [&](size_t i, size_t j) {  // index of (i, j), j <= i
+    return self_interaction ? i * (i + 1) / 2 + j : i * (i - 1) / 2 + j;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    PairBlock acc[16] = {};
+    for (size_t j = 0; j < n; ++j) {
+      PairBlock g;
+      if (j < i) {
+        g = glanes[pair(i, j)];
+      } else if (j > i) {
+        g = glanes[pair(j, i)];
+      } else if (self_interaction) {
+        g = 2.0f * glanes[pair(i, i)];
+      } else {
+        continue;
+      }
+      const PairBlock* vj = soa + j * 16;
+#pragma GCC unroll 16
+      for (size_t k = 0; k < 16; ++k) acc[k] += g * vj[k];
+    }
+    PairBlock* out = dsoa + i * 16;
+    for (size_t k = 0; k < 16; ++k) out[k] = acc[k];
+    transpose16(out);  // out[t] = row t's dv_i
+    for (size_t t = 0; t < 16; ++t) {
+      if (!dfs[t]) continue;
+      PairBlock cur;
+      std::memcpy(&cur, dfs[t] + i * 16, sizeof(cur));
+      cur += out[t];
+      std::memcpy(dfs[t] + i * 16, &cur, sizeof(cur));
+    }
+  }
+}
 }  // namespace
 
 void interaction_forward(InteractionKind kind, ConstMatrixView features, size_t n, size_t d, bool self_interaction,
@@ -288,7 +349,33 @@ void interaction_backward(InteractionKind kind, ConstMatrixView features, size_t
   RECO_ASSERT(dfeatures.rows == features.rows && dfeatures.cols == n * d && dout.rows == features.rows);
   thread_local std::vector<float> sym;  // one row's symmetric pair gradients, [n rounded up to 4][n]
   if (kind == InteractionKind::kDot) sym.resize((n + 3) / 4 * 4 * n);
-  for (size_t b = 0; b < features.rows; ++b) {
+  size_t first = 0;  // rows before `first` are done by the 16-row form
+  if (kind == InteractionKind::kDot && d == kPairPad && features.rows >= 16) {
+    const size_t p = interaction_output_size(kind, n, d, self_interaction) - d;
+    thread_local std::vector<float> soa_buf, glanes_buf, dsoa_buf, zeros;
+    PairBlock* soa = aligned_blocks(soa_buf, n * 16);
+    PairBlock* glanes = aligned_blocks(glanes_buf, (p + 15) / 16 * 16);
+    PairBlock* dsoa = aligned_blocks(dsoa_buf, n * 16);
+    zeros.assign(std::max(n * d, p), 0.0f);
+    const float* rows[16];
+    const float* grads[16];
+    float* dfs[16];
+    for (; first < features.rows; first += 16) {
+      for (size_t t = 0; t < 16; ++t) {
+        const size_t b = first + t;
+        const bool real = b < features.rows;
+        rows[t] = real ? features.row(b) : zeros.data();
+        grads[t] = real ? dout.row(b) + d : zeros.data();
+        dfs[t] = real ? dfeatures.row(b) : nullptr;
+        if (real) {
+          std::memcpy(dfs[t], dout.row(b), d * sizeof(float));
+          std::fill(dfs[t] + d, dfs[t] + n * d, 0.0f);
+        }
+      }
+      pairwise_dots_backward_lanes(rows, grads, dfs, n, p, self_interaction, soa, glanes, dsoa);
+    }
+  }
+  for (size_t b = first; b < features.rows; ++b) {
     const float* f = features.row(b);
     const float* g = dout.row(b);
     float* df = dfeatures.row(b);
