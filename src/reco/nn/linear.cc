@@ -31,9 +31,12 @@ void Linear::forward(ConstMatrixView x, Tensor& y) const {
 }
 
 namespace {
-void add_column_sums(ConstMatrixView dy, Tensor& grad_bias) {
+// dy becomes the pre-activation gradient and grad_bias += its column sums, in one pass over dy
+// per row (two passes over a [1024, 512] gradient were ~3 % of a DLRM training step).
+void activation_and_bias_backward(ConstMatrixView y, MatrixView dy, Activation act, Tensor& grad_bias) {
   float* gb = grad_bias.data();
   for (size_t r = 0; r < dy.rows; ++r) {
+    activation_backward(y.rows_slice(r, 1), dy.rows_slice(r, 1), act);
     const float* d = dy.row(r);
     for (size_t j = 0; j < dy.cols; ++j) gb[j] += d[j];
   }
@@ -43,9 +46,8 @@ void add_column_sums(ConstMatrixView dy, Tensor& grad_bias) {
 void Linear::backward(ConstMatrixView x, ConstMatrixView y, MatrixView dy, Tensor& grad_weight, Tensor& grad_bias,
                       Tensor* dx) const {
   RECO_ASSERT(dy.rows == x.rows && dy.cols == out() && y.rows == x.rows);
-  activation_backward(y, dy, activation_);
+  activation_and_bias_backward(y, dy, activation_, grad_bias);
   gemm(true, false, 1.0f, dy, x, 1.0f, grad_weight);
-  add_column_sums(dy, grad_bias);
   if (dx) {
     dx->resize(x.rows, in());
     gemm(false, false, 1.0f, dy, weight_.value, 0.0f, *dx);
@@ -70,8 +72,7 @@ void Linear::backward_bf16(ConstMatrixView x, ConstMatrixView y, MatrixView dy, 
                            Tensor& grad_bias, Tensor* dx, Bf16Gemm& g, LinearBf16Cache& cache) const {
   RECO_ASSERT(dy.rows == x.rows && dy.cols == out() && y.rows == x.rows);
   RECO_ASSERT(cache.input.rows == x.rows && cache.input.cols == in() && cache.weight.rows == out());
-  activation_backward(y, dy, activation_);
-  add_column_sums(dy, grad_bias);
+  activation_and_bias_backward(y, dy, activation_, grad_bias);
   to_bf16(dy, cache.dz);
   g.gemm(true, false, cache.dz, cache.input, true, grad_weight);
   if (dx) {
