@@ -97,6 +97,10 @@ void EmbeddingBag::backward(const BagBatch& batch, ConstMatrixView dout, RowGrad
                  scratch);
 }
 
+namespace {
+constexpr size_t kPrefetchRows = 8;  // build_row_grad's look-ahead over the per-bag gradients
+}  // namespace
+
 void build_row_grad(std::span<const BagBatch> shards, std::span<const ConstMatrixView> douts, Pooling pooling,
                     RowGrad& grad, RowGradScratch& scratch) {
   RECO_ASSERT(shards.size() == douts.size());
@@ -171,6 +175,9 @@ void build_row_grad(std::span<const BagBatch> shards, std::span<const ConstMatri
     for (size_t bag = 0; bag < sh.bags(); ++bag) {
       const size_t lo = sh.bag_begin(bag), hi = sh.bag_end(bag);
       const float* d = douts[s].row(bag);
+      // The douts rows are 1.7 KB apart and half of them were written on the other core:
+      // ask for the row kPrefetchRows bags ahead (perf put ~60 % of this function on the loads).
+      if (bag + kPrefetchRows < sh.bags()) __builtin_prefetch(douts[s].row(bag + kPrefetchRows));
       for (size_t k = lo; k < hi; ++k, ++p) {
         float scale = sh.weights.empty() ? 1.0f : sh.weights[k];
         if (pooling == Pooling::kMean) scale /= static_cast<float>(hi - lo);
