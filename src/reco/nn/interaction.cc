@@ -327,7 +327,7 @@ void interaction_forward(InteractionKind kind, ConstMatrixView features, size_t 
       pairwise_dots_lanes(rows, outs, n, self_interaction, soa, lanes);
     }
   }
-  if (kind == InteractionKind::kDot) {
+  if (kind == InteractionKind::kDot && first < features.rows) {
     transposed.assign(npad * d, 0.0f);  // the padding columns stay zero for every row
     pairs.resize(p + kPairPad);
   }
