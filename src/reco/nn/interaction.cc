@@ -90,6 +90,16 @@ PairBlock* aligned_blocks(std::vector<float>& buf, size_t blocks) {
   return static_cast<PairBlock*>(std::align(kAlign, blocks * sizeof(PairBlock), p, space));
 }
 
+// soa[v * 16 + k] = the k-th element of vector v over the 16 rows (one lane per row): one
+// 16 x 16 transpose per vector. Shared by the lanes forward and backward.
+__attribute__((always_inline)) inline void rows_to_lanes(const float* const* rows, size_t n, PairBlock* soa) {
+  for (size_t v = 0; v < n; ++v) {
+    PairBlock* r = soa + v * 16;
+    for (size_t t = 0; t < 16; ++t) std::memcpy(&r[t], rows[t] + v * 16, sizeof(PairBlock));
+    transpose16(r);
+  }
+}
+
 // Sixteen rows at once at d = 16, one row per vector lane: rows[t] is row t's n vectors
 // (rows past the batch point at zeros), outs[t] its output row (null: not written).
 // 1) soa[v * 16 + k] = lane vector of v_v[k] over the 16 rows (one 16 x 16 transpose per vector);
@@ -101,11 +111,7 @@ PairBlock* aligned_blocks(std::vector<float>& buf, size_t blocks) {
 __attribute__((target_clones("avx512f", "avx2", "default"))) void pairwise_dots_lanes(
     const float* const* rows, float* const* outs, size_t n, bool self_interaction, PairBlock* __restrict soa,
     PairBlock* __restrict pairs) {
-  for (size_t v = 0; v < n; ++v) {
-    PairBlock* r = soa + v * 16;
-    for (size_t t = 0; t < 16; ++t) std::memcpy(&r[t], rows[t] + v * 16, sizeof(PairBlock));
-    transpose16(r);
-  }
+  rows_to_lanes(rows, n, soa);
   size_t p = 0;
   for (size_t i = 0; i < n; ++i) {
     const size_t jend = self_interaction ? i + 1 : i;
@@ -247,11 +253,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void pairwise_dots_
 __attribute__((target_clones("avx512f", "avx2", "default"))) void pairwise_dots_backward_lanes(
     const float* const* rows, const float* const* grads, float* const* dfs, size_t n, size_t p_total,
     bool self_interaction, PairBlock* __restrict soa, PairBlock* __restrict glanes, PairBlock* __restrict dsoa) {
-  for (size_t v = 0; v < n; ++v) {
-    PairBlock* r = soa + v * 16;
-    for (size_t t = 0; t < 16; ++t) std::memcpy(&r[t], rows[t] + v * 16, sizeof(PairBlock));
-    transpose16(r);
-  }
+  rows_to_lanes(rows, n, soa);
   for (size_t p0 = 0; p0 < p_total; p0 += 16) {
     PairBlock* r = glanes + p0;
     const size_t take = std::min<size_t>(16, p_total - p0);
