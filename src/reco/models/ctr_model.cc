@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <optional>
 
 #include "reco/core/context.h"
 #include "reco/core/error.h"
+#include "reco/nn/fused_linear.h"
 #include "reco/nn/interaction.h"
 
 namespace reco::models {
@@ -246,6 +248,9 @@ std::span<const float> CtrModel::forward(const Batch& batch, size_t lo, size_t h
 void CtrModel::infer(const Batch& batch, size_t lo, size_t hi, ModelWorkspace& ws, std::span<float> out) const {
   const size_t nt = outputs();
   RECO_ASSERT(lo <= hi && out.size() == (hi - lo) * nt);
+  // The model is const here: its dense weights are packed once for all the blocks.
+  std::optional<nn::FrozenWeights> frozen;
+  if (hi - lo > kInferBlockRows) frozen.emplace();
   for (size_t b = lo; b < hi; b += kInferBlockRows) {
     const size_t e = std::min(hi, b + kInferBlockRows);
     const auto logits = forward(batch, b, e, ws, nullptr);
@@ -262,6 +267,9 @@ void CtrModel::infer_parallel(const Batch& batch, ThreadPool& pool, std::span<Mo
   const size_t rows = std::max<size_t>(1, std::min(kInferBlockRows, (batch.size + workers - 1) / workers));
   std::atomic<size_t> next{0};
   pool.run([&](int w) {
+    // Several blocks a worker: pack the dense weights once for them (the model is const here).
+    std::optional<nn::FrozenWeights> frozen;
+    if (batch.size > rows * workers) frozen.emplace();
     for (;;) {
       const size_t lo = next.fetch_add(1, std::memory_order_relaxed) * rows;
       if (lo >= batch.size) return;

@@ -5,10 +5,14 @@
 // and tanh are not fused: they run as a pass over y after the matmul (bias already added).
 //
 // Threading and ownership: one FusedLinear per worker (it lives in the worker's MlpWorkspace).
-// It owns a oneDNN stream and a cache of primitives keyed by block shape. Rows are processed in
-// blocks of kBlockRows and the tail in power-of-two pieces, so the cache holds at most one
-// full-block primitive and log2(kBlockRows) tail primitives per layer shape, whatever batch
-// sizes a server sees. Copies start empty.
+// It owns a oneDNN stream, a cache of primitives keyed by block shape and weights layout, and
+// packed copies of weight matrices. Rows are processed in blocks of kBlockRows and the tail in
+// power-of-two pieces, so the cache holds at most one full-block primitive and log2(kBlockRows)
+// tail primitives per layer shape and weights layout, whatever batch sizes a server sees.
+// Weights layout: a call that runs one block passes W as it is (the kernel copies the parts it
+// needs); a call of several blocks, or any call inside a FrozenWeights scope, first reorders W
+// into the kernels' blocked layout (a packed copy owned here, keyed by W's address) and runs
+// every block on that copy. Copies start empty.
 //
 // Numerics: fp32 results match Linear::forward (CBLAS sgemm then bias_activation_forward) to
 // rounding — the products are summed in another order — and are deterministic on one machine.
@@ -22,6 +26,24 @@
 #include "reco/nn/tensor.h"
 
 namespace reco::nn {
+
+/// A promise, while alive, that the weights this thread's FusedLinears read do not change and
+/// that no weight buffer is freed and reused for another matrix: every weight matrix is then
+/// reordered into the matmul kernels' blocked layout once and reused by all later calls on this
+/// thread until the scope ends, instead of once per call (CtrModel::infer holds one over its
+/// row blocks: the model is const there). Nested scopes join the outermost. Without a scope a
+/// pack lives for one call only, so a training step, whose optimizer changes the weights
+/// between forwards, never reads a stale pack.
+class FrozenWeights {
+ public:
+  FrozenWeights();
+  ~FrozenWeights();
+  FrozenWeights(const FrozenWeights&) = delete;
+  FrozenWeights& operator=(const FrozenWeights&) = delete;
+
+ private:
+  bool outermost_ = false;
+};
 
 class FusedLinear {
  public:
@@ -48,6 +70,8 @@ class FusedLinear {
 
   /// Number of cached primitives (tests).
   size_t cached() const;
+  /// Number of weight reorders into the packed layout so far (tests).
+  size_t packs_made() const;
 
  private:
   struct Impl;

@@ -249,6 +249,33 @@ TEST(CtrModel, InferOverBlocksGivesForwardsLogits) {
   }
 }
 
+TEST(CtrModel, InferAfterAWeightChangeUsesTheNewWeights) {
+  // infer packs the dense weights once per call (nn::FrozenWeights): a later call with the same
+  // workspaces, after the weights changed (an optimizer step, a reload into the same model), must
+  // score with the new weights, never with the previous call's packed copy.
+  const size_t n = 3 * CtrModel::kInferBlockRows;
+  auto [model, b] = infer_case(n);
+  ModelWorkspace blocks;
+  ThreadPool pool(2);
+  std::vector<ModelWorkspace> ws(pool.size());
+  std::vector<float> before(n), got(n), parallel(n);
+  model.infer(b, 0, n, blocks, before);
+  model.infer_parallel(b, pool, ws, parallel);
+  for (nn::Parameter* p : model.dense_parameters())
+    for (float& w : p->value.span()) w = 0.5f * w + 0.01f;
+  ModelWorkspace whole;
+  const auto want = model.forward(b, 0, n, whole, nullptr);
+  model.infer(b, 0, n, blocks, got);
+  model.infer_parallel(b, pool, ws, parallel);
+  size_t changed = 0;
+  for (size_t i = 0; i < n; ++i) {
+    EXPECT_NEAR(got[i], want[i], 1e-5 * (1.0 + std::fabs(want[i]))) << i;
+    EXPECT_NEAR(parallel[i], want[i], 1e-5 * (1.0 + std::fabs(want[i]))) << i;
+    changed += std::fabs(before[i] - want[i]) > 1e-3 ? 1 : 0;
+  }
+  EXPECT_GT(changed, n / 2);  // the change moved the scores: the comparison above means something
+}
+
 TEST(CtrModel, InferParallelScoresEveryRowOnce) {
   // Workers take blocks from a shared counter: every row is scored once, into its own slot, with
   // forward's logits, for batches smaller than a block per worker and with several blocks; the

@@ -113,12 +113,78 @@ TEST(FusedLinear, CacheHoldsBlockAndTailPrimitivesOnly) {
     const Tensor x = random_tensor(batch, 8, rng);
     layer.forward_fused(x, y, fused);
   }
-  // one full block + one primitive per power-of-two tail piece
-  EXPECT_LE(fused.cached(), 1 + static_cast<size_t>(std::bit_width(FusedLinear::kBlockRows - 1)));
+  // one full block + one primitive per power-of-two tail piece, for each weights layout (plain
+  // for single-block calls, packed for calls of several blocks)
+  EXPECT_LE(fused.cached(), 2 * (1 + static_cast<size_t>(std::bit_width(FusedLinear::kBlockRows - 1))));
   const size_t before = fused.cached();
   const Tensor x = random_tensor(1000, 8, rng);
   layer.forward_fused(x, y, fused);
   EXPECT_EQ(fused.cached(), before);
+}
+
+// Scores of `rows` rows computed by single-row calls: one block each, so W is never packed.
+Tensor one_row_at_a_time(const Linear& layer, const Tensor& x) {
+  FusedLinear fused;
+  Tensor y(x.rows(), layer.out()), row;
+  for (size_t r = 0; r < x.rows(); ++r) {
+    layer.forward_fused(x.view().rows_slice(r, 1), row, fused);
+    for (size_t c = 0; c < layer.out(); ++c) y.at(r, c) = row.at(0, c);
+  }
+  EXPECT_EQ(fused.packs_made(), 0u);
+  return y;
+}
+
+TEST(FusedLinear, PackedWeightsGiveThePlainResults) {
+  SKIP_WITHOUT_ONEDNN();
+  // A call of several blocks runs on a packed copy of W: same products, same results to rounding.
+  Rng rng(31);
+  Linear layer("fc", 367, 40, Activation::kRelu);
+  layer.init(rng);
+  fill_uniform(layer.bias().value, rng, -0.5f, 0.5f);
+  const Tensor x = random_tensor(2 * FusedLinear::kBlockRows + 37, 367, rng);
+  const Tensor want = one_row_at_a_time(layer, x);
+  FusedLinear fused;
+  Tensor got;
+  layer.forward_fused(x, got, fused);
+  EXPECT_EQ(fused.packs_made(), 1u);  // once for the 5 blocks (256 + 256 + 32 + 4 + 1 rows)
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got.data()[i], want.data()[i], 1e-5 * 20) << i;
+}
+
+TEST(FusedLinear, FrozenScopePacksOnceAndANewScopeSeesNewWeights) {
+  SKIP_WITHOUT_ONEDNN();
+  Rng rng(32);
+  Linear layer("fc", 64, 24, Activation::kNone);
+  layer.init(rng);
+  const Tensor x = random_tensor(8, 64, rng);
+  FusedLinear fused;
+  Tensor y;
+  {
+    FrozenWeights frozen;
+    for (size_t r = 0; r < x.rows(); ++r) layer.forward_fused(x.view().rows_slice(r, 1), y, fused);
+    FrozenWeights nested;  // joins the outer scope
+    layer.forward_fused(x.view().rows_slice(0, 1), y, fused);
+  }
+  EXPECT_EQ(fused.packs_made(), 1u);  // 9 single-row calls, one reorder of W
+  // The weights change (an optimizer step): a call outside any scope and a new scope both read
+  // the new values, never the pack of the old ones.
+  for (float& w : layer.weight().value.span()) w *= -2.0f;
+  const Tensor want = one_row_at_a_time(layer, x);
+  Tensor got;
+  layer.forward_fused(x, got, fused);  // 8 rows in one block: plain
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got.data()[i], want.data()[i], 1e-4) << i;
+  {
+    FrozenWeights frozen;
+    for (size_t r = 0; r < x.rows(); ++r) {
+      layer.forward_fused(x.view().rows_slice(r, 1), y, fused);
+      for (size_t c = 0; c < y.cols(); ++c) EXPECT_NEAR(y.at(0, c), want.at(r, c), 1e-4) << r << ", " << c;
+    }
+  }
+  EXPECT_EQ(fused.packs_made(), 2u);
+  // A call of several blocks outside a scope packs for itself, every call.
+  const Tensor big = random_tensor(3 * FusedLinear::kBlockRows, 64, rng);
+  layer.forward_fused(big, got, fused);
+  layer.forward_fused(big, got, fused);
+  EXPECT_EQ(fused.packs_made(), 4u);
 }
 
 TEST(FusedLinear, Bf16InputsMatchFp32WithinRounding) {

@@ -1,0 +1,130 @@
+// bench/dlrm_step — Google Benchmark of whole DLRM steps at the issue-4 shapes (13 dense, 26
+// tables of 100,000 x 16, bottom 512-256-64-16, top 512-256-1, SGD, batch 2048), the units that
+// `reco bench train` times, without its process start-up (~1 s of table set-up per run) so that
+// two variants can be compared many times in one process:
+//
+//   build/bench/reco_bench_dlrm_step --benchmark_repetitions=15 \
+//       --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
+//
+// Random interleaving runs the repetitions of all benchmarks in a shuffled order, so a slow
+// minute of a shared VM hits every variant alike; quote the medians.
+//   BM_Infer/frozen:0|1  one thread scores a batch in CtrModel::kInferBlockRows blocks, with
+//                        the dense weights packed per block (0) or once per batch (1:
+//                        nn::FrozenWeights, what CtrModel::infer does)
+//   BM_InferParallel/threads:N  CtrModel::infer_parallel on N workers
+//   BM_TrainStep/threads:N      Trainer::step (forward, backward, SGD) on N workers
+// Items/s are examples per second.
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <vector>
+
+#include "reco/core/context.h"
+#include "reco/core/rng.h"
+#include "reco/core/thread_pool.h"
+#include "reco/models/ctr_model.h"
+#include "reco/nn/blas.h"
+#include "reco/nn/fused_linear.h"
+#include "reco/train/trainer.h"
+
+namespace {
+using namespace reco;
+
+constexpr size_t kBatch = 2048, kDense = 13, kTables = 26, kTableRows = 100000, kDim = 16, kPool = 16;
+
+struct Setup {
+  std::unique_ptr<models::CtrModel> model;
+  std::vector<models::Batch> pool;
+};
+
+// One model and batch pool for the whole process (building the tables takes ~1 s).
+Setup& setup() {
+  static Setup s = [] {
+    nn::use_single_threaded_blas();
+    models::ModelSpec spec;
+    spec.kind = models::ModelKind::kDlrm;
+    spec.embedding_dim = kDim;
+    spec.bottom = {512, 256, 64, 16};
+    spec.top = {512, 256, 1};
+    models::FeatureMap features;
+    for (size_t j = 0; j < kDense; ++j) features.dense.push_back("dense_" + std::to_string(j));
+    for (size_t t = 0; t < kTables; ++t)
+      features.sparse.push_back({"cat_" + std::to_string(t), static_cast<uint32_t>(kTableRows), false});
+    features.label = "label";
+    Setup out;
+    out.model = std::make_unique<models::CtrModel>(spec, features);
+    out.model->init(42);
+    Rng rng(42);
+    out.pool.resize(kPool);
+    for (auto& b : out.pool) {
+      b.size = kBatch;
+      b.dense.resize(kBatch, kDense);
+      for (float& x : b.dense.span()) x = rng.uniform_float();
+      b.sparse.resize(kTables);
+      for (auto& f : b.sparse) {
+        f.ids.resize(kBatch);
+        for (auto& id : f.ids) id = static_cast<uint32_t>(rng.below(kTableRows));
+      }
+      b.labels.resize(kBatch);
+      for (float& y : b.labels) y = rng.uniform() < 0.5 ? 1.0f : 0.0f;
+    }
+    return out;
+  }();
+  return s;
+}
+
+void BM_Infer(benchmark::State& state) {
+  Setup& s = setup();
+  const bool frozen = state.range(0) != 0;
+  models::ModelWorkspace ws;
+  std::vector<float> scores(kBatch);
+  size_t round = 0;
+  for (auto _ : state) {
+    const models::Batch& b = s.pool[round++ % kPool];
+    if (frozen) {
+      s.model->infer(b, 0, kBatch, ws, scores);
+    } else {
+      for (size_t lo = 0; lo < kBatch; lo += models::CtrModel::kInferBlockRows) {
+        const auto logits = s.model->forward(b, lo, lo + models::CtrModel::kInferBlockRows, ws, nullptr);
+        benchmark::DoNotOptimize(logits.data());
+      }
+    }
+    benchmark::DoNotOptimize(scores.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
+}
+BENCHMARK(BM_Infer)->ArgName("frozen")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_InferParallel(benchmark::State& state) {
+  Setup& s = setup();
+  ThreadPool pool(static_cast<int>(state.range(0)));
+  std::vector<models::ModelWorkspace> ws(pool.size());
+  std::vector<float> scores(kBatch);
+  size_t round = 0;
+  for (auto _ : state) {
+    s.model->infer_parallel(s.pool[round++ % kPool], pool, ws, scores);
+    benchmark::DoNotOptimize(scores.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
+}
+BENCHMARK(BM_InferParallel)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_TrainStep(benchmark::State& state) {
+  Setup& s = setup();
+  train::TrainOptions opts;
+  opts.batch_size = kBatch;
+  opts.optimizer.kind = optim::OptimizerKind::kSgd;
+  opts.optimizer.schedule.base = 0.01;
+  RunContext ctx;
+  ctx.threads = static_cast<int>(state.range(0));
+  ctx.quiet = true;
+  train::Trainer trainer(*s.model, opts, ctx);
+  size_t round = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(trainer.step(s.pool[round++ % kPool]));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
+}
+BENCHMARK(BM_TrainStep)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
