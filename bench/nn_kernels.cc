@@ -70,16 +70,24 @@ void BM_EmbeddingForward(benchmark::State& state) {
   for (auto& v : ids)
     for (auto& id : v) id = static_cast<uint32_t>(rng.below(kTableRows));
   Tensor out(kRows, kTables * kDim);
+  const bool together = state.range(0) != 0;
+  std::vector<BagBatch> bags(kTables);
   size_t round = 0;
   for (auto _ : state) {
     const size_t p = round++ % kPool;
-    for (size_t t = 0; t < kTables; ++t)
-      tables[t].forward(BagBatch{ids[p * kTables + t], {}, {}}, out.view().cols_slice(t * kDim, kDim));
+    if (together) {
+      for (size_t t = 0; t < kTables; ++t) bags[t] = BagBatch{ids[p * kTables + t], {}, {}};
+      forward_tables(tables, bags, out);
+    } else {
+      for (size_t t = 0; t < kTables; ++t)
+        tables[t].forward(BagBatch{ids[p * kTables + t], {}, {}}, out.view().cols_slice(t * kDim, kDim));
+    }
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(state.iterations() * kRows);
 }
-BENCHMARK(BM_EmbeddingForward);
+// tables:0 = table by table (EmbeddingBag::forward), 1 = forward_tables (what CtrModel runs)
+BENCHMARK(BM_EmbeddingForward)->ArgName("tables")->Arg(0)->Arg(1);
 
 void mlp_forward(benchmark::State& state, size_t in, const std::vector<size_t>& sizes, Activation last) {
   Mlp mlp("m", in, sizes, Activation::kRelu, last);

@@ -170,8 +170,10 @@ void CtrModel::zero_grads(ModelWorkspace& ws) const {
 
 void CtrModel::embed(const Batch& batch, size_t lo, size_t hi, nn::MatrixView out, size_t first_col) const {
   const size_t d = spec_.embedding_dim;
-  for (size_t f = 0; f < deep_.size(); ++f)
-    deep_[f].forward(batch.sparse[f].bags().slice(lo, hi), out.cols_slice(first_col + f * d, d));
+  std::vector<nn::BagBatch> bags;
+  bags.reserve(deep_.size());
+  for (size_t f = 0; f < deep_.size(); ++f) bags.push_back(batch.sparse[f].bags().slice(lo, hi));
+  nn::forward_tables(deep_, bags, out.cols_slice(first_col, deep_.size() * d));
   if (position_feature_) {
     const size_t f = features_.sparse.size();
     position_table_.forward(batch.sparse[f].bags().slice(lo, hi), out.cols_slice(first_col + deep_.size() * d, d));

@@ -55,38 +55,71 @@ void prefetch_row(const float* row, size_t dim) {
 }
 }  // namespace
 
-void EmbeddingBag::forward(const BagBatch& batch, MatrixView out) const {
+void EmbeddingBag::pool(const BagBatch& batch, size_t b, float* out) const {
   const size_t d = dim();
   const size_t n = rows();
-  RECO_ASSERT(out.rows == batch.bags() && out.cols == d);
-  RECO_ASSERT(batch.weights.empty() || batch.weights.size() == batch.ids.size());
   const float* table = table_.value.data();
+  const size_t lo = batch.bag_begin(b), hi = batch.bag_end(b);
+  if (hi - lo == 1 && batch.weights.empty()) {
+    const uint32_t id = batch.ids[lo];
+    RECO_CHECK(id < n) << "embedding " << table_.name << ": id " << id << " >= table rows " << n;
+    const float* row = table + static_cast<size_t>(id) * d;
+    for (size_t j = 0; j < d; ++j) out[j] = row[j];  // short rows: a loop beats a memcpy call
+    return;
+  }
+  std::fill_n(out, d, 0.0f);
+  for (size_t k = lo; k < hi; ++k) {
+    const uint32_t id = batch.ids[k];
+    RECO_CHECK(id < n) << "embedding " << table_.name << ": id " << id << " >= table rows " << n;
+    const float w = batch.weights.empty() ? 1.0f : batch.weights[k];
+    const float* row = table + static_cast<size_t>(id) * d;
+    for (size_t j = 0; j < d; ++j) out[j] += w * row[j];
+  }
+  if (pooling_ == Pooling::kMean && hi > lo) {
+    const float inv = 1.0f / static_cast<float>(hi - lo);
+    for (size_t j = 0; j < d; ++j) out[j] *= inv;
+  }
+}
+
+void EmbeddingBag::prefetch_bag(const BagBatch& batch, size_t b) const {
+  const size_t first = batch.bag_begin(b);
+  if (first < batch.bag_end(b) && batch.ids[first] < rows())
+    prefetch_row(table_.value.data() + static_cast<size_t>(batch.ids[first]) * dim(), dim());
+}
+
+void EmbeddingBag::forward(const BagBatch& batch, MatrixView out) const {
+  RECO_ASSERT(out.rows == batch.bags() && out.cols == dim());
+  RECO_ASSERT(batch.weights.empty() || batch.weights.size() == batch.ids.size());
   for (size_t b = 0; b < out.rows; ++b) {
-    if (b + kPrefetchBags < out.rows) {
-      const size_t ahead = batch.bag_begin(b + kPrefetchBags);
-      if (ahead < batch.bag_end(b + kPrefetchBags) && batch.ids[ahead] < n)
-        prefetch_row(table + static_cast<size_t>(batch.ids[ahead]) * d, d);
-    }
-    float* o = out.row(b);
-    const size_t lo = batch.bag_begin(b), hi = batch.bag_end(b);
-    if (hi - lo == 1 && batch.weights.empty()) {
-      const uint32_t id = batch.ids[lo];
-      RECO_CHECK(id < n) << "embedding " << table_.name << ": id " << id << " >= table rows " << n;
-      const float* row = table + static_cast<size_t>(id) * d;
-      for (size_t j = 0; j < d; ++j) o[j] = row[j];  // short rows: a loop beats a memcpy call
-      continue;
-    }
-    std::fill_n(o, d, 0.0f);
-    for (size_t k = lo; k < hi; ++k) {
-      const uint32_t id = batch.ids[k];
-      RECO_CHECK(id < n) << "embedding " << table_.name << ": id " << id << " >= table rows " << n;
-      const float w = batch.weights.empty() ? 1.0f : batch.weights[k];
-      const float* row = table + static_cast<size_t>(id) * d;
-      for (size_t j = 0; j < d; ++j) o[j] += w * row[j];
-    }
-    if (pooling_ == Pooling::kMean && hi > lo) {
-      const float inv = 1.0f / static_cast<float>(hi - lo);
-      for (size_t j = 0; j < d; ++j) o[j] *= inv;
+    if (b + kPrefetchBags < out.rows) prefetch_bag(batch, b + kPrefetchBags);
+    pool(batch, b, out.row(b));
+  }
+}
+
+void forward_tables(std::span<const EmbeddingBag> tables, std::span<const BagBatch> batches, MatrixView out) {
+  const size_t nt = tables.size();
+  RECO_ASSERT(batches.size() == nt);
+  if (nt == 0 || out.rows == 0) return;
+  const size_t d = tables[0].dim();
+  RECO_ASSERT(out.cols == nt * d);
+  for (size_t f = 0; f < nt; ++f) {
+    RECO_ASSERT(tables[f].dim() == d && batches[f].bags() == out.rows);
+    RECO_ASSERT(batches[f].weights.empty() || batches[f].weights.size() == batches[f].ids.size());
+  }
+  // Table by table (one table's rows at a time stay within the TLB's and the prefetchers'
+  // reach: visiting the lookups row by row across all tables was ~25 % slower), each lookup
+  // prefetching the one kPrefetchBags later, across the table boundary: a table on its own had
+  // no prefetch ahead of its first kPrefetchBags bags (26 x 32 of a 256-row block's lookups).
+  for (size_t f = 0; f < nt; ++f) {
+    const MatrixView o = out.cols_slice(f * d, d);
+    for (size_t b = 0; b < out.rows; ++b) {
+      const size_t ahead = b + kPrefetchBags;
+      if (ahead < out.rows) {
+        tables[f].prefetch_bag(batches[f], ahead);
+      } else if (f + 1 < nt && ahead - out.rows < out.rows) {
+        tables[f + 1].prefetch_bag(batches[f + 1], ahead - out.rows);
+      }
+      tables[f].pool(batches[f], b, o.row(b));
     }
   }
 }

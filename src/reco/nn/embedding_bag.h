@@ -64,6 +64,11 @@ class EmbeddingBag {
   /// Ids must be < rows() (kInvalidArgument naming the table otherwise).
   void forward(const BagBatch& batch, MatrixView out) const;
 
+  /// Bag b of batch pooled into out[0, dim).
+  void pool(const BagBatch& batch, size_t b, float* out) const;
+  /// A hint: fetch the row of bag b's first id into the cache.
+  void prefetch_bag(const BagBatch& batch, size_t b) const;
+
   /// Appends this batch's contribution to a row-sparse gradient: every id of bag b adds
   /// weight * dout[b] (divided by the bag size for mean pooling). The result is coalesced:
   /// unique ascending rows, duplicates summed in id order (deterministic).
@@ -73,6 +78,12 @@ class EmbeddingBag {
   Parameter table_;
   Pooling pooling_ = Pooling::kSum;
 };
+
+/// EmbeddingBag::forward of every table at once: out's column block f ([bags, dim] at column
+/// f * dim) = tables[f] pooled over batches[f]. All tables share one dim; every batch has
+/// out.rows bags. The same values as table-by-table forwards, with the memory latency of the
+/// rows better hidden (see the .cc).
+void forward_tables(std::span<const EmbeddingBag> tables, std::span<const BagBatch> batches, MatrixView out);
 
 /// The coalescing step of EmbeddingBag::backward for several shards of one batch: shard s
 /// covers bags whose gradients are dout[s]; the result is as if it were one batch.
