@@ -31,10 +31,31 @@ void Linear::forward(ConstMatrixView x, Tensor& y) const {
 }
 
 namespace {
+// ReLU's backward and the bias gradient in one vector loop per row: dy = y > 0 ? dy : 0, then
+// gb += dy. Built for AVX-512 and AVX2 too (picked at run time): these [1024, 512] passes were
+// ~4 % of a DLRM training step in the baseline (SSE2) build.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void relu_and_bias_backward(ConstMatrixView y,
+                                                                                          MatrixView dy, float* __restrict gb) {
+  const size_t n = dy.cols;
+  for (size_t r = 0; r < dy.rows; ++r) {
+    const float* __restrict yr = y.row(r);
+    float* __restrict d = dy.row(r);
+    for (size_t j = 0; j < n; ++j) {
+      const float g = yr[j] > 0.0f ? d[j] : 0.0f;
+      d[j] = g;
+      gb[j] += g;
+    }
+  }
+}
+
 // dy becomes the pre-activation gradient and grad_bias += its column sums, in one pass over dy
 // per row (two passes over a [1024, 512] gradient were ~3 % of a DLRM training step).
 void activation_and_bias_backward(ConstMatrixView y, MatrixView dy, Activation act, Tensor& grad_bias) {
   float* gb = grad_bias.data();
+  if (act == Activation::kRelu) {
+    relu_and_bias_backward(y, dy, gb);
+    return;
+  }
   for (size_t r = 0; r < dy.rows; ++r) {
     activation_backward(y.rows_slice(r, 1), dy.rows_slice(r, 1), act);
     const float* d = dy.row(r);
