@@ -221,4 +221,35 @@ void build_row_grad(std::span<const BagBatch> shards, std::span<const ConstMatri
   }
 }
 
+void apply_bag_gradients(std::span<const BagBatch> shards, std::span<const ConstMatrixView> douts, Pooling pooling,
+                         float rate, Parameter& table) {
+  RECO_ASSERT(shards.size() == douts.size());
+  Tensor& w = table.value;
+  const size_t dim = w.cols(), rows = w.rows();
+  for (size_t s = 0; s < shards.size(); ++s) {
+    const BagBatch& sh = shards[s];
+    RECO_ASSERT(douts[s].rows == sh.bags() && douts[s].cols == dim);
+    for (size_t bag = 0; bag < sh.bags(); ++bag) {
+      const size_t lo = sh.bag_begin(bag), hi = sh.bag_end(bag);
+      // The table rows are scattered (cache misses) and the douts rows strided: ask for both
+      // a few bags ahead, as build_row_grad and the optimizers' row loops do.
+      if (bag + kPrefetchRows < sh.bags()) {
+        __builtin_prefetch(douts[s].row(bag + kPrefetchRows));
+        const size_t ahead = sh.bag_begin(bag + kPrefetchRows);
+        if (ahead < sh.bag_end(bag + kPrefetchRows) && sh.ids[ahead] < rows)
+          __builtin_prefetch(w.row(sh.ids[ahead]), 1);
+      }
+      const float* d = douts[s].row(bag);
+      for (size_t k = lo; k < hi; ++k) {
+        const uint32_t id = sh.ids[k];
+        RECO_CHECK(id < rows) << "embedding " << table.name << ": id " << id << " >= table rows " << rows;
+        float scale = sh.weights.empty() ? 1.0f : sh.weights[k];
+        if (pooling == Pooling::kMean) scale /= static_cast<float>(hi - lo);
+        float* row = w.row(id);
+        for (size_t j = 0; j < dim; ++j) row[j] = row[j] - rate * (scale * d[j]);
+      }
+    }
+  }
+}
+
 }  // namespace reco::nn

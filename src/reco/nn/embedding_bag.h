@@ -90,4 +90,13 @@ void forward_tables(std::span<const EmbeddingBag> tables, std::span<const BagBat
 void build_row_grad(std::span<const BagBatch> shards, std::span<const ConstMatrixView> douts, Pooling pooling,
                     RowGrad& grad, RowGradScratch& scratch);
 
+/// Plain SGD on a table straight from the per-bag gradients of several shards of one batch:
+/// for every lookup in batch order (shard 0's bags first), table[id] -= rate * weight * dout
+/// (weight / bag size for mean pooling). The rows EmbeddingBag::backward + an SGD step would
+/// give, with each duplicate id applied in turn instead of summed first (equal to rounding;
+/// bit for bit when no id repeats), and without sorting the ids. Ids must be < table rows
+/// (kInvalidArgument otherwise).
+void apply_bag_gradients(std::span<const BagBatch> shards, std::span<const ConstMatrixView> douts, Pooling pooling,
+                         float rate, Parameter& table);
+
 }  // namespace reco::nn

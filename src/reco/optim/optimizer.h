@@ -98,6 +98,12 @@ class Optimizer {
   virtual void update_rows(size_t slot, const nn::RowGrad& grad, size_t lo, size_t hi) = 0;
   void update_rows(size_t slot, const nn::RowGrad& grad) { update_rows(slot, grad, 0, grad.rows.size()); }
 
+  /// When this step's update of `slot` is exactly w -= rate * g (no state, no weight decay:
+  /// plain SGD), that rate; otherwise a negative value. A sparse table's gradient may then be
+  /// applied lookup by lookup without coalescing it into a RowGrad first (the trainer does, as
+  /// PyTorch's sparse SGD does): the same sums, to the rounding of the duplicates' order.
+  virtual float plain_sgd_rate(size_t /*slot*/) const { return -1.0f; }
+
   /// Checkpoint: step counter and every state tensor, as sections "<prefix>..." (prefix at
   /// most 32 bytes: container section names are short).
   void save(ContainerWriter& out, std::string_view prefix) const;

@@ -45,4 +45,11 @@ void Sgd::update_rows(size_t slot, const nn::RowGrad& grad, size_t lo, size_t hi
   }
 }
 
+float Sgd::plain_sgd_rate(size_t slot) const {
+  RECO_ASSERT(slot < params_.size());
+  if (!state_[slot].empty()) return -1.0f;  // momentum
+  const SlotRates r = rates(slot);
+  return r.coupled_wd == 0.0f && r.keep == 1.0f ? r.lr : -1.0f;
+}
+
 }  // namespace reco::optim

@@ -18,6 +18,7 @@ class Sgd final : public Optimizer {
   using Optimizer::update_rows;
   void update_dense(size_t slot, const nn::Tensor& grad, size_t lo, size_t hi) override;
   void update_rows(size_t slot, const nn::RowGrad& grad, size_t lo, size_t hi) override;
+  float plain_sgd_rate(size_t slot) const override;
 
  private:
   // Updates n floats; b is null without momentum.

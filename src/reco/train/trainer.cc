@@ -203,6 +203,13 @@ double Trainer::step(const models::Batch& b) {
         douts[used] = model_.table_dout(s.ws[v], k);
         ++used;
       }
+      // Plain SGD needs no coalesced RowGrad: each lookup's gradient goes straight into its row.
+      const float rate = optimizer_->plain_sgd_rate(s.table_slots[k]);
+      if (rate >= 0.0f) {
+        nn::apply_bag_gradients({shards.data(), used}, {douts.data(), used}, model_.pooling(), rate,
+                                optimizer_->param(s.table_slots[k]));
+        continue;
+      }
       nn::build_row_grad({shards.data(), used}, {douts.data(), used}, model_.pooling(), s.row_grads[k], s.scratch[w]);
       optimizer_->update_rows(s.table_slots[k], s.row_grads[k]);
     }
