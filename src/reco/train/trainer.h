@@ -11,6 +11,9 @@
 //      is owned by one worker (table k by worker k mod N) which coalesces the table's rows
 //      from all shards into one RowGrad (unique rows, duplicates summed in batch order) and
 //      applies the optimizer to those rows only. No dense embedding gradient ever exists.
+//      Plain SGD (no momentum, no weight decay: Optimizer::plain_sgd_rate) skips the RowGrad:
+//      the owner subtracts rate * gradient of each lookup from its row in batch order
+//      (nn::apply_bag_gradients), as PyTorch's sparse SGD does; equal to rounding.
 //   Multi-task (T outputs): each task's loss is a weighted mean over the rows where its
 //   label is present, scaled by its loss weight (times exp(-s_t) with uncertainty weighting,
 //   whose own gradient -w_t exp(-s_t) L_t + 1/2 is added once the batch's task losses are
