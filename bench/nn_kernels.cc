@@ -32,19 +32,16 @@ Tensor random_tensor(size_t rows, size_t cols, uint64_t seed) {
   return t;
 }
 
-// padded:1 = rows padded to interaction_row_stride, as CtrModel lays the output out.
 void BM_InteractionForward(benchmark::State& state) {
   const Tensor features = random_tensor(kRows, kVectors * kDim, 1);
-  const size_t width = interaction_output_size(InteractionKind::kDot, kVectors, kDim, false);
-  Tensor buf(kRows, state.range(0) ? interaction_row_stride(width) : width);
-  const MatrixView out = buf.view().cols_slice(0, width);
+  Tensor out(kRows, interaction_output_size(InteractionKind::kDot, kVectors, kDim, false));
   for (auto _ : state) {
-    interaction_forward(InteractionKind::kDot, features, kVectors, kDim, false, out, state.range(0) != 0);
-    benchmark::DoNotOptimize(buf.data());
+    interaction_forward(InteractionKind::kDot, features, kVectors, kDim, false, out);
+    benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(state.iterations() * kRows);
 }
-BENCHMARK(BM_InteractionForward)->ArgName("padded")->Arg(0)->Arg(1);
+BENCHMARK(BM_InteractionForward);
 
 void BM_InteractionBackward(benchmark::State& state) {
   const Tensor features = random_tensor(kRows, kVectors * kDim, 1);

@@ -200,15 +200,12 @@ std::span<const float> CtrModel::forward(const Batch& batch, size_t lo, size_t h
       first = d;
     }
     embed(batch, lo, hi, ws.features, first);
-    const size_t width = nn::interaction_output_size(spec_.interaction, v, d, spec_.self_interaction);
-    ws.inter.resize(n, nn::interaction_row_stride(width));
-    const nn::MatrixView inter = ws.inter.view().cols_slice(0, width);
-    nn::interaction_forward(spec_.interaction, ws.features, v, d, spec_.self_interaction, inter,
-                            /*padding_writable=*/true);
+    ws.inter.resize(n, nn::interaction_output_size(spec_.interaction, v, d, spec_.self_interaction));
+    nn::interaction_forward(spec_.interaction, ws.features, v, d, spec_.self_interaction, ws.inter);
     if (has_heads_) {
-      heads_.forward(inter, ws.heads, dropout_rng);
+      heads_.forward(ws.inter, ws.heads, dropout_rng);
     } else {
-      top_.forward(inter, ws.top, dropout_rng);
+      top_.forward(ws.inter, ws.top, dropout_rng);
     }
   } else if (has_top_ || has_heads_) {
     ws.features.resize(n, nd + embedded() * d);
@@ -298,12 +295,10 @@ void CtrModel::backward(const Batch& batch, size_t lo, size_t hi, std::span<cons
   const nn::ConstMatrixView dense = batch.dense.view().rows_slice(lo, n);
   if (spec_.kind == ModelKind::kDlrm) {
     const size_t v = vectors();
-    const nn::ConstMatrixView inter =
-        ws.inter.view().cols_slice(0, nn::interaction_output_size(spec_.interaction, v, d, spec_.self_interaction));
     if (has_heads_) {
-      heads_.backward(inter, ws.dlogits, ws.heads, &ws.dinter);
+      heads_.backward(ws.inter, ws.dlogits, ws.heads, &ws.dinter);
     } else {
-      top_.backward(inter, ws.dlogits, ws.top, &ws.dinter);
+      top_.backward(ws.inter, ws.dlogits, ws.top, &ws.dinter);
     }
     ws.dfeatures.resize(n, v * d);
     nn::interaction_backward(spec_.interaction, ws.features, v, d, spec_.self_interaction, ws.dinter, ws.dfeatures);

@@ -35,8 +35,7 @@ struct ModelWorkspace {
   nn::MlpWorkspace bottom;
   nn::MlpWorkspace top;
   nn::Tensor features;   ///< dlrm: [n, vectors*d]; mlp/wide_deep: [n, dense + F*d] (the top input)
-  nn::Tensor inter;      ///< dlrm: interaction output (the top input) in its first columns; rows
-                         ///< padded to nn::interaction_row_stride (aligned whole-vector stores)
+  nn::Tensor inter;      ///< dlrm: interaction output (the top input)
   nn::Tensor dinter;     ///< dlrm: gradient w.r.t. inter
   nn::Tensor dfeatures;  ///< gradient w.r.t. features (embedding douts are column blocks of it)
   nn::Tensor wide_ids;   ///< [n, F] per-feature wide scalars

@@ -108,12 +108,9 @@ __attribute__((always_inline)) inline void rows_to_lanes(const float* const* row
 //    products, each with a broadcast load); four pairs at a time share the loads of v_i;
 // 3) pairs[p] (lanes = rows) transposed back 16 pairs at a time into each output row.
 // soa: [n * 16] blocks; pairs: [P rounded up to 16] blocks.
-// whole_tail: the output rows have room for a whole last block of 16 (padding columns after the
-// pairs), so the partial last block is stored as one vector too (the element-by-element copy of
-// a 15-pair tail was ~8 % of the function).
 __attribute__((target_clones("avx512f", "avx2", "default"))) void pairwise_dots_lanes(
-    const float* const* rows, float* const* outs, size_t n, bool self_interaction, bool whole_tail,
-    PairBlock* __restrict soa, PairBlock* __restrict pairs) {
+    const float* const* rows, float* const* outs, size_t n, bool self_interaction, PairBlock* __restrict soa,
+    PairBlock* __restrict pairs) {
   rows_to_lanes(rows, n, soa);
   size_t p = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -152,7 +149,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void pairwise_dots_
     // function's time), so only the last, partial block copies element by element.
     for (size_t t = 0; t < 16; ++t) {
       if (!outs[t]) continue;
-      if (take == 16 || whole_tail) {
+      if (take == 16) {
         std::memcpy(outs[t] + p0, &pairs[p0 + t], sizeof(PairBlock));
       } else {
         float lane[16];
@@ -306,7 +303,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void pairwise_dots_
 }  // namespace
 
 void interaction_forward(InteractionKind kind, ConstMatrixView features, size_t n, size_t d, bool self_interaction,
-                         MatrixView out, bool padding_writable) {
+                         MatrixView out) {
   RECO_ASSERT(features.cols == n * d && out.rows == features.rows &&
               out.cols == interaction_output_size(kind, n, d, self_interaction));
   const size_t npad = (n + kPairPad - 1) / kPairPad * kPairPad;
@@ -322,7 +319,6 @@ void interaction_forward(InteractionKind kind, ConstMatrixView features, size_t 
     zeros.assign(n * d, 0.0f);
     const float* rows[16];
     float* outs[16];
-    const bool whole_tail = padding_writable && out.stride >= out.cols + (16 - p % 16) % 16;
     for (; first < features.rows; first += 16) {
       for (size_t t = 0; t < 16; ++t) {
         const size_t b = first + t;
@@ -330,7 +326,7 @@ void interaction_forward(InteractionKind kind, ConstMatrixView features, size_t 
         outs[t] = b < features.rows ? out.row(b) + d : nullptr;
         if (b < features.rows) std::memcpy(out.row(b), features.row(b), d * sizeof(float));
       }
-      pairwise_dots_lanes(rows, outs, n, self_interaction, whole_tail, soa, lanes);
+      pairwise_dots_lanes(rows, outs, n, self_interaction, soa, lanes);
     }
   }
   if (kind == InteractionKind::kDot && first < features.rows) {

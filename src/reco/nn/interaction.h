@@ -24,16 +24,10 @@ std::string_view interaction_name(InteractionKind kind);
 
 /// Output width for n vectors of size d.
 size_t interaction_output_size(InteractionKind kind, size_t n, size_t d, bool self_interaction);
-/// A row stride for that output: the width rounded up to a multiple of 16 floats (64 bytes).
-inline size_t interaction_row_stride(size_t width) { return (width + 15) / 16 * 16; }
 
-/// out: [batch, interaction_output_size(...)]. padding_writable: the out.stride - out.cols
-/// columns after each output row are the caller's scratch and may be overwritten (otherwise
-/// they are left alone, e.g. when out is a column block of a wider buffer). The dot interaction
-/// at d = 16 runs ~25 % faster into rows padded to interaction_row_stride on 64-byte aligned
-/// memory with padding_writable: aligned whole-vector stores, the last partial one included.
+/// out: [batch, interaction_output_size(...)].
 void interaction_forward(InteractionKind kind, ConstMatrixView features, size_t n, size_t d, bool self_interaction,
-                         MatrixView out, bool padding_writable = false);
+                         MatrixView out);
 /// dfeatures (overwritten): gradient w.r.t. features given dout.
 void interaction_backward(InteractionKind kind, ConstMatrixView features, size_t n, size_t d, bool self_interaction,
                           ConstMatrixView dout, MatrixView dfeatures);

@@ -135,30 +135,5 @@ TEST(Interaction, StridedViewsOfWiderBuffers) {
   }
 }
 
-TEST(Interaction, PaddedRowsTakeWholeVectorStores) {
-  // CtrModel's layout: rows padded to interaction_row_stride, padding writable. The values equal
-  // the packed output's bit for bit; the padding may hold anything; rows further on are intact.
-  // Slack of exactly what the last partial block needs (stride = width + 1 at 27 x 16) and more.
-  for (const size_t n : {size_t{27}, size_t{10}, size_t{5}}) {
-    const size_t d = 16, batch = 37;
-    Rng rng(n);
-    const Tensor f = random_tensor(batch, n * d, rng);
-    const size_t width = interaction_output_size(InteractionKind::kDot, n, d, false);
-    Tensor expect(batch, width);
-    interaction_forward(InteractionKind::kDot, f, n, d, false, expect);
-    for (const size_t stride : {interaction_row_stride(width), width + 1, width + 20}) {
-      SCOPED_TRACE(::testing::Message() << "n " << n << " stride " << stride);
-      EXPECT_EQ(interaction_row_stride(width) % 16, 0u);
-      Tensor buf(batch + 1, stride);
-      buf.fill(-7.0f);
-      interaction_forward(InteractionKind::kDot, f, n, d, false, buf.view().rows_slice(0, batch).cols_slice(0, width),
-                          /*padding_writable=*/true);
-      for (size_t b = 0; b < batch; ++b)
-        for (size_t c = 0; c < width; ++c) ASSERT_EQ(buf.at(b, c), expect.at(b, c)) << b << ", " << c;
-      for (size_t c = 0; c < stride; ++c) EXPECT_EQ(buf.at(batch, c), -7.0f);  // the row after: untouched
-    }
-  }
-}
-
 }  // namespace
 }  // namespace reco::nn
