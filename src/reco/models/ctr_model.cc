@@ -247,12 +247,18 @@ std::span<const float> CtrModel::forward(const Batch& batch, size_t lo, size_t h
   return {ws.logits.data(), n * nt};
 }
 
-void CtrModel::infer(const Batch& batch, size_t lo, size_t hi, ModelWorkspace& ws, std::span<float> out) const {
+void CtrModel::infer(const Batch& batch, size_t lo, size_t hi, ModelWorkspace& ws, std::span<float> out,
+                     uint64_t frozen_id) const {
   const size_t nt = outputs();
   RECO_ASSERT(lo <= hi && out.size() == (hi - lo) * nt);
-  // The model is const here: its dense weights are packed once for all the blocks.
+  // The model is const here: its dense weights are packed once for all the blocks (or once for
+  // every call under the caller's frozen_id).
   std::optional<nn::FrozenWeights> frozen;
-  if (hi - lo > kInferBlockRows) frozen.emplace();
+  if (frozen_id) {
+    frozen.emplace(frozen_id);
+  } else if (hi - lo > kInferBlockRows) {
+    frozen.emplace();
+  }
   for (size_t b = lo; b < hi; b += kInferBlockRows) {
     const size_t e = std::min(hi, b + kInferBlockRows);
     const auto logits = forward(batch, b, e, ws, nullptr);
@@ -261,7 +267,7 @@ void CtrModel::infer(const Batch& batch, size_t lo, size_t hi, ModelWorkspace& w
 }
 
 void CtrModel::infer_parallel(const Batch& batch, ThreadPool& pool, std::span<ModelWorkspace> ws,
-                              std::span<float> out, const BlockFn& on_block) const {
+                              std::span<float> out, const BlockFn& on_block, uint64_t frozen_id) const {
   const size_t nt = outputs();
   RECO_ASSERT(ws.size() >= static_cast<size_t>(pool.size()) && out.size() == batch.size * nt);
   // Small batches are split evenly instead (128 rows on 2 workers: 64 each, not one block).
@@ -269,9 +275,14 @@ void CtrModel::infer_parallel(const Batch& batch, ThreadPool& pool, std::span<Mo
   const size_t rows = std::max<size_t>(1, std::min(kInferBlockRows, (batch.size + workers - 1) / workers));
   std::atomic<size_t> next{0};
   pool.run([&](int w) {
-    // Several blocks a worker: pack the dense weights once for them (the model is const here).
+    // Several blocks a worker: pack the dense weights once for them (the model is const here),
+    // or once for all calls under the caller's id.
     std::optional<nn::FrozenWeights> frozen;
-    if (batch.size > rows * workers) frozen.emplace();
+    if (frozen_id) {
+      frozen.emplace(frozen_id);
+    } else if (batch.size > rows * workers) {
+      frozen.emplace();
+    }
     for (;;) {
       const size_t lo = next.fetch_add(1, std::memory_order_relaxed) * rows;
       if (lo >= batch.size) return;

@@ -96,16 +96,22 @@ class CtrModel {
   /// interaction output, the MLP layers) stay in cache: ~5-10 % faster than one forward over a
   /// 1024-row shard of a DLRM batch. Each row's logits are forward's to rounding (a block's
   /// matrix products may be summed in another order than the whole range's).
+  /// frozen_id: 0, or an nn::FrozenWeights::new_id() the caller keeps for as long as this
+  /// model's weights do not change (a served snapshot, a benchmark, one prediction pass): the
+  /// dense weights are then packed for the matmul kernels once per workspace and id, not once
+  /// per call (with 0 a call of several blocks packs them for itself).
   static constexpr size_t kInferBlockRows = 256;
-  void infer(const Batch& batch, size_t lo, size_t hi, ModelWorkspace& ws, std::span<float> out) const;
+  void infer(const Batch& batch, size_t lo, size_t hi, ModelWorkspace& ws, std::span<float> out,
+             uint64_t frozen_id = 0) const;
   /// Inference of the whole batch on every worker of pool (ws: one workspace per worker; out:
   /// [batch.size, T]). Workers take blocks of min(kInferBlockRows, batch / workers) rows from a
   /// shared counter instead of a fixed share each, so a worker slowed by another process scores
   /// fewer blocks rather than holding up the batch. on_block, when set, runs on each finished
   /// block's rows [lo, hi) and their scores, on the worker that scored them.
   using BlockFn = std::function<void(size_t lo, size_t hi, std::span<float> scores)>;
+  /// frozen_id: as for infer.
   void infer_parallel(const Batch& batch, ThreadPool& pool, std::span<ModelWorkspace> ws, std::span<float> out,
-                      const BlockFn& on_block = {}) const;
+                      const BlockFn& on_block = {}, uint64_t frozen_id = 0) const;
   /// dlogits: d(loss)/d(logit) of rows [lo, hi), [hi - lo, T] row-major. Accumulates dense gradients into ws and
   /// leaves every table's per-bag gradient in ws (table_dout).
   void backward(const Batch& batch, size_t lo, size_t hi, std::span<const float> dlogits, ModelWorkspace& ws) const;

@@ -23,16 +23,17 @@ uint64_t next_weights_scope() { return g_last_scope.fetch_add(1, std::memory_ord
 [[maybe_unused]] uint64_t frozen_weights_scope() { return t_frozen_scope; }
 }  // namespace
 
-FrozenWeights::FrozenWeights() {
-  if (t_frozen_scope == 0) {
-    t_frozen_scope = next_weights_scope();
-    outermost_ = true;
-  }
+FrozenWeights::FrozenWeights() : FrozenWeights(t_frozen_scope ? t_frozen_scope : next_weights_scope()) {}
+
+FrozenWeights::FrozenWeights(uint64_t id) : id_(id), previous_(t_frozen_scope) {
+  RECO_CHECK_CODE(id != 0 && id <= g_last_scope.load(std::memory_order_relaxed), ErrorCode::kInternal)
+      << "frozen weights: scope id " << id << " was not made by FrozenWeights::new_id()";
+  t_frozen_scope = id;
 }
 
-FrozenWeights::~FrozenWeights() {
-  if (outermost_) t_frozen_scope = 0;
-}
+FrozenWeights::~FrozenWeights() { t_frozen_scope = previous_; }
+
+uint64_t FrozenWeights::new_id() { return next_weights_scope(); }
 
 namespace {
 [[maybe_unused]] bool fuses(Activation act) { return act == Activation::kNone || act == Activation::kRelu; }

@@ -31,18 +31,34 @@ namespace reco::nn {
 /// that no weight buffer is freed and reused for another matrix: every weight matrix is then
 /// reordered into the matmul kernels' blocked layout once and reused by all later calls on this
 /// thread until the scope ends, instead of once per call (CtrModel::infer holds one over its
-/// row blocks: the model is const there). Nested scopes join the outermost. Without a scope a
-/// pack lives for one call only, so a training step, whose optimizer changes the weights
-/// between forwards, never reads a stale pack.
+/// row blocks: the model is const there). A default-constructed scope nested in another joins
+/// the outer one. Without a scope a pack lives for one call only, so a training step, whose
+/// optimizer changes the weights between forwards, never reads a stale pack.
+///
+/// A promise can also outlive one scope: FrozenWeights(id) with an id from new_id() reuses
+/// the packs made under that id before (on this thread's FusedLinears), so weights that stay
+/// fixed over many calls — a served model snapshot, an inference benchmark, one prediction
+/// pass — are packed once per worker, not once per call. Whoever holds the id promises that
+/// the weights and their buffers stay as they were for as long as the id is used; after a
+/// change, take a new id.
 class FrozenWeights {
  public:
   FrozenWeights();
+  /// Joins scope `id` (non-zero, from new_id()) for this object's life; restores the thread's
+  /// previous scope afterwards.
+  explicit FrozenWeights(uint64_t id);
   ~FrozenWeights();
   FrozenWeights(const FrozenWeights&) = delete;
   FrozenWeights& operator=(const FrozenWeights&) = delete;
 
+  /// A scope id never handed out before (process-wide).
+  static uint64_t new_id();
+  /// The scope this object stands for.
+  uint64_t id() const { return id_; }
+
  private:
-  bool outermost_ = false;
+  uint64_t id_ = 0;
+  uint64_t previous_ = 0;
 };
 
 class FusedLinear {

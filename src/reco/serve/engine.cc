@@ -17,6 +17,7 @@
 #include "reco/models/model_file.h"
 #include "reco/nn/loss.h"
 #include "reco/nn/blas.h"
+#include "reco/nn/fused_linear.h"
 #include "reco/retrieval/candidate_eval.h"
 #include "reco/retrieval/candidate_merger.h"
 #include "reco/retrieval/interactions.h"
@@ -35,6 +36,9 @@ struct Engine::Impl {
   std::string dir, version;
   nlohmann::json manifest;
   std::optional<models::LoadedModel> loaded;
+  // The ranker never changes once loaded (a reload builds a new Engine): each serving thread packs
+  // its dense weights for the matmul kernels on its first request, not on every request.
+  uint64_t frozen_weights = nn::FrozenWeights::new_id();
   FeaturePlan plan;
   EntityTable items, users;
   bool has_users = false;
@@ -289,7 +293,7 @@ Response Engine::Impl::rank(const RequestKeys& keys, std::vector<uint64_t> candi
   std::vector<float> p(n * nt);
   if (n > 0) {
     nn::use_single_threaded_blas();
-    loaded->model.infer(scratch.batch, 0, n, ws, p);
+    loaded->model.infer(scratch.batch, 0, n, ws, p, frozen_weights);
     nn::multitask_probabilities(nn::MatrixView{p.data(), n, nt, nt}, loaded->model.spec().chained());
     loaded->scoring.calibrate(p);
   }

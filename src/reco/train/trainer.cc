@@ -16,6 +16,7 @@
 #include "reco/models/model_file.h"
 #include "reco/nn/activation.h"
 #include "reco/nn/blas.h"
+#include "reco/nn/fused_linear.h"
 #include "reco/train/batch_reader.h"
 
 namespace reco::train {
@@ -231,12 +232,14 @@ std::vector<float> predict_rows(const models::CtrModel& model, const Dataset& da
   std::vector<float> out(rows.size() * nt);
   BatchStream stream(reader, rows, batch_size);
   size_t done = 0;
+  const uint64_t frozen = nn::FrozenWeights::new_id();  // the model is const for the whole pass
   while (const models::Batch* b = stream.next()) {
-    model.infer_parallel(*b, pool, ws, std::span<float>(out.data() + done * nt, b->size * nt),
-                         [&](size_t lo, size_t hi, std::span<float> scores) {
-                           if (!raw_logits)
-                             nn::multitask_probabilities(nn::MatrixView{scores.data(), hi - lo, nt, nt}, chain);
-                         });
+    model.infer_parallel(
+        *b, pool, ws, std::span<float>(out.data() + done * nt, b->size * nt),
+        [&](size_t lo, size_t hi, std::span<float> scores) {
+          if (!raw_logits) nn::multitask_probabilities(nn::MatrixView{scores.data(), hi - lo, nt, nt}, chain);
+        },
+        frozen);
     done += b->size;
   }
   return out;

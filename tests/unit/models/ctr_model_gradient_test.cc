@@ -15,6 +15,7 @@
 #include "reco/core/rng.h"
 #include "reco/models/ctr_model.h"
 #include "reco/nn/embedding_bag.h"
+#include "reco/nn/fused_linear.h"
 #include "reco/nn/loss.h"
 #include "unit/nn/gradient_check.h"
 
@@ -274,6 +275,48 @@ TEST(CtrModel, InferAfterAWeightChangeUsesTheNewWeights) {
     changed += std::fabs(before[i] - want[i]) > 1e-3 ? 1 : 0;
   }
   EXPECT_GT(changed, n / 2);  // the change moved the scores: the comparison above means something
+}
+
+TEST(CtrModel, AFrozenIdPacksTheWeightsOncePerWorkspaceAcrossCalls) {
+  // With the caller's FrozenWeights id the dense weights are packed on a workspace's first call
+  // and reused by later calls (a served snapshot, a benchmark); without one, every call of
+  // several blocks packs them again. The scores are the same either way; a new id after a weight
+  // change scores with the new weights.
+  const size_t n = 3 * CtrModel::kInferBlockRows;
+  auto [model, b] = infer_case(n);
+  const auto packs = [](const ModelWorkspace& ws) { return ws.bottom.fused.packs_made() + ws.top.fused.packs_made(); };
+  ModelWorkspace per_call, frozen;
+  std::vector<float> want(n), got(n);
+  model.infer(b, 0, n, per_call, want);
+  const size_t layers = packs(per_call);
+  ASSERT_GT(layers, 0u);
+  model.infer(b, 0, n, per_call, want);
+  EXPECT_EQ(packs(per_call), 2 * layers);
+  const uint64_t id = nn::FrozenWeights::new_id();
+  for (int call = 0; call < 3; ++call) {
+    model.infer(b, 0, n, frozen, got, id);
+    model.infer(b, 0, 40, frozen, std::span<float>(got).first(40), id);  // one block: the same packs
+    for (size_t i = 0; i < n; ++i) ASSERT_FLOAT_EQ(got[i], want[i]) << call << ", " << i;
+  }
+  EXPECT_EQ(packs(frozen), layers);
+  ThreadPool pool(2);
+  std::vector<ModelWorkspace> ws(pool.size());
+  std::vector<float> parallel(n);
+  for (int call = 0; call < 3; ++call) model.infer_parallel(b, pool, ws, parallel, {}, id);
+  EXPECT_LE(packs(ws[0]) + packs(ws[1]), 2 * layers);
+  for (size_t i = 0; i < n; ++i) EXPECT_FLOAT_EQ(parallel[i], want[i]) << i;
+  for (nn::Parameter* p : model.dense_parameters())
+    for (float& w : p->value.span()) w = 0.5f * w + 0.01f;
+  ModelWorkspace whole;
+  const auto changed = model.forward(b, 0, n, whole, nullptr);
+  model.infer(b, 0, n, frozen, got, nn::FrozenWeights::new_id());
+  size_t moved = 0;
+  for (size_t i = 0; i < n; ++i) {
+    EXPECT_NEAR(got[i], changed[i], 1e-5 * (1.0 + std::fabs(changed[i]))) << i;
+    moved += std::fabs(got[i] - want[i]) > 1e-3 ? 1 : 0;
+  }
+  EXPECT_GT(moved, n / 2);
+  EXPECT_EQ(packs(frozen), 2 * layers);
 }
 
 TEST(CtrModel, InferParallelScoresEveryRowOnce) {

@@ -187,6 +187,41 @@ TEST(FusedLinear, FrozenScopePacksOnceAndANewScopeSeesNewWeights) {
   EXPECT_EQ(fused.packs_made(), 4u);
 }
 
+TEST(FusedLinear, AFrozenIdKeepsItsPacksAcrossScopes) {
+  SKIP_WITHOUT_ONEDNN();
+  Rng rng(33);
+  Linear layer("fc", 64, 24, Activation::kRelu);
+  layer.init(rng);
+  const Tensor x = random_tensor(8, 64, rng);  // one block: packed only inside a scope
+  const Tensor want = one_row_at_a_time(layer, x);
+  FusedLinear fused;
+  Tensor y;
+  const uint64_t id = FrozenWeights::new_id();
+  for (int scope = 0; scope < 3; ++scope) {
+    FrozenWeights frozen(id);
+    EXPECT_EQ(frozen.id(), id);
+    layer.forward_fused(x, y, fused);
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(y.data()[i], want.data()[i], 1e-4) << i;
+  }
+  EXPECT_EQ(fused.packs_made(), 1u);  // three scopes under one id: one reorder
+  {
+    FrozenWeights outer;
+    {
+      FrozenWeights adopted(id);  // an id inside another scope: its packs, then the outer scope again
+      layer.forward_fused(x, y, fused);
+      EXPECT_EQ(fused.packs_made(), 1u);
+    }
+    FrozenWeights nested;
+    EXPECT_EQ(nested.id(), outer.id());
+    layer.forward_fused(x, y, fused);
+    EXPECT_EQ(fused.packs_made(), 2u);
+  }
+  layer.forward_fused(x, y, fused);  // outside every scope: one block, plain weights
+  EXPECT_EQ(fused.packs_made(), 2u);
+  EXPECT_THROW(FrozenWeights(0), Error);
+  EXPECT_THROW(FrozenWeights(FrozenWeights::new_id() + 1000), Error);
+}
+
 TEST(FusedLinear, Bf16InputsMatchFp32WithinRounding) {
   SKIP_WITHOUT_ONEDNN();
   std::string why;
