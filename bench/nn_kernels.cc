@@ -13,7 +13,9 @@
 #include "reco/core/rng.h"
 #include "reco/nn/activation.h"
 #include "reco/nn/embedding_bag.h"
+#include "reco/nn/fused_linear.h"
 #include "reco/nn/interaction.h"
+#include "reco/nn/linear.h"
 #include "reco/nn/mlp.h"
 #include "reco/nn/tensor.h"
 
@@ -104,6 +106,37 @@ void mlp_forward(benchmark::State& state, size_t in, const std::vector<size_t>& 
       2.0 * static_cast<double>(mlp.macs_per_example() * kRows) * static_cast<double>(state.iterations()),
       benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
 }
+// One DLRM layer (in -> out, ReLU but for the last) at the inference block size, weights packed
+// once (a FrozenWeights scope, as CtrModel::infer under a frozen id): which layer shapes the
+// matmul kernels run well.
+void BM_DlrmLayer(benchmark::State& state) {
+  const size_t in = static_cast<size_t>(state.range(0)), out = static_cast<size_t>(state.range(1));
+  Linear layer("fc", in, out, out == 1 ? Activation::kNone : Activation::kRelu);
+  Rng rng(6);
+  layer.init(rng);
+  const Tensor x = random_tensor(kRows, in, 7);
+  FusedLinear fused;
+  Tensor y;
+  FrozenWeights frozen;
+  for (auto _ : state) {
+    layer.forward_fused(x, y, fused);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetItemsProcessed(state.iterations() * kRows);
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * static_cast<double>(in * out * kRows) *
+                                                     static_cast<double>(state.iterations()),
+                                                 benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+}
+BENCHMARK(BM_DlrmLayer)
+    ->ArgNames({"in", "out"})
+    ->Args({13, 512})
+    ->Args({512, 256})
+    ->Args({256, 64})
+    ->Args({64, 16})
+    ->Args({367, 512})
+    ->Args({368, 512})
+    ->Args({256, 1});
+
 void BM_BottomMlpForward(benchmark::State& state) { mlp_forward(state, 13, {512, 256, 64, 16}, Activation::kRelu); }
 BENCHMARK(BM_BottomMlpForward);
 void BM_TopMlpForward(benchmark::State& state) { mlp_forward(state, 367, {512, 256, 1}, Activation::kNone); }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <cstring>
 #include <unordered_map>
 
 #include "reco/core/error.h"
@@ -43,6 +44,71 @@ namespace {
   RECO_CHECK_CODE(x_cols == w_cols && y.rows == x_rows && y.cols == w_rows, ErrorCode::kInternal)
       << "fused linear shapes: x " << x_rows << "x" << x_cols << ", W " << w_rows << "x" << w_cols << ", y "
       << y.rows << "x" << y.cols;
+}
+
+// y[r] = x[r] · w + b for a layer with one output (a ranking head, the DLRM top MLP's last
+// layer). As a matmul of N = 1 the kernel pads the output to a full vector of columns and ran at
+// ~7 GFLOP/s (256 x 256 -> 1 took 19 us, 1 % of a DLRM forward); as dot products, four rows at a
+// time in sixteen-float lanes (independent FMA chains, w's block loaded once per four rows), it
+// is several times faster. The sum order per row is fixed, so results are deterministic.
+typedef float DotLanes __attribute__((vector_size(16 * sizeof(float))));
+
+// A fixed tree (halves added pairwise): four dependent adds instead of fifteen.
+inline float lane_sum(DotLanes v) {
+  float a[16];
+  std::memcpy(a, &v, sizeof(a));
+  for (int width = 8; width > 0; width /= 2)
+    for (int i = 0; i < width; ++i) a[i] += a[i + width];
+  return a[0];
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void row_dots(ConstMatrixView x, const float* w,
+                                                                            float bias, MatrixView y) {
+  const size_t k = x.cols, kv = k / 16 * 16;
+  size_t r = 0;
+  for (; r + 4 <= x.rows; r += 4) {
+    const float* x0 = x.row(r);
+    const float* x1 = x.row(r + 1);
+    const float* x2 = x.row(r + 2);
+    const float* x3 = x.row(r + 3);
+    DotLanes s0 = {}, s1 = {}, s2 = {}, s3 = {};
+    for (size_t c = 0; c < kv; c += 16) {
+      DotLanes wv, a0, a1, a2, a3;
+      std::memcpy(&wv, w + c, sizeof(wv));
+      std::memcpy(&a0, x0 + c, sizeof(a0));
+      std::memcpy(&a1, x1 + c, sizeof(a1));
+      std::memcpy(&a2, x2 + c, sizeof(a2));
+      std::memcpy(&a3, x3 + c, sizeof(a3));
+      s0 += a0 * wv;
+      s1 += a1 * wv;
+      s2 += a2 * wv;
+      s3 += a3 * wv;
+    }
+    float t0 = lane_sum(s0), t1 = lane_sum(s1), t2 = lane_sum(s2), t3 = lane_sum(s3);
+    for (size_t c = kv; c < k; ++c) {
+      t0 += x0[c] * w[c];
+      t1 += x1[c] * w[c];
+      t2 += x2[c] * w[c];
+      t3 += x3[c] * w[c];
+    }
+    y.row(r)[0] = t0 + bias;
+    y.row(r + 1)[0] = t1 + bias;
+    y.row(r + 2)[0] = t2 + bias;
+    y.row(r + 3)[0] = t3 + bias;
+  }
+  for (; r < x.rows; ++r) {
+    const float* xr = x.row(r);
+    DotLanes s = {};
+    for (size_t c = 0; c < kv; c += 16) {
+      DotLanes wv, a;
+      std::memcpy(&wv, w + c, sizeof(wv));
+      std::memcpy(&a, xr + c, sizeof(a));
+      s += a * wv;
+    }
+    float t = lane_sum(s);
+    for (size_t c = kv; c < k; ++c) t += xr[c] * w[c];
+    y.row(r)[0] = t + bias;
+  }
 }
 }  // namespace
 
@@ -213,6 +279,11 @@ void FusedLinear::forward(ConstMatrixView x, ConstMatrixView weight, const float
   if (x.cols == 0) {  // no products: y = act(bias)
     for (size_t r = 0; r < y.rows; ++r) std::fill_n(y.row(r), y.cols, 0.0f);
     bias_activation_forward(y, bias, act);
+    return;
+  }
+  if (weight.rows == 1) {
+    row_dots(x, weight.data, bias ? bias[0] : 0.0f, y);
+    if (act != Activation::kNone) bias_activation_forward(y, nullptr, act);
     return;
   }
   use_single_threaded_onednn_here();

@@ -117,6 +117,19 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void pairwise_dots_
     const size_t jend = self_interaction ? i + 1 : i;
     const PairBlock* a = soa + i * 16;
     size_t j = 0;
+    // Eight pairs at a time: eight independent FMA chains cover the FMA latency on both ports
+    // (four left the units half idle), and v_i's sixteen lane vectors are loaded once per eight.
+    for (; j + 8 <= jend; j += 8) {
+      const PairBlock* b0 = soa + j * 16;
+      PairBlock s[8] = {};
+#pragma GCC unroll 16
+      for (size_t k = 0; k < 16; ++k) {
+#pragma GCC unroll 8
+        for (size_t q = 0; q < 8; ++q) s[q] += a[k] * b0[q * 16 + k];
+      }
+#pragma GCC unroll 8
+      for (size_t q = 0; q < 8; ++q) pairs[p++] = s[q];
+    }
     for (; j + 4 <= jend; j += 4) {
       const PairBlock* b0 = soa + j * 16;
       PairBlock s0 = {}, s1 = {}, s2 = {}, s3 = {};

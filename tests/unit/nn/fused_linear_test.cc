@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <vector>
@@ -99,6 +100,34 @@ TEST(FusedLinear, NoBiasAndEmptyInput) {
   fused.forward(none, w, nullptr, Activation::kRelu, y0);  // no rows: nothing to do
   Tensor bad(5, 2);
   EXPECT_THROW(fused.forward(x, w, nullptr, Activation::kNone, bad), Error);
+}
+
+TEST(FusedLinear, OneOutputLayerIsARowDotForEveryWidthAndStride) {
+  SKIP_WITHOUT_ONEDNN();
+  // A one-output layer (a head) skips the matmul: four rows at a time, 16-float lanes and a
+  // scalar tail of columns. Widths around the lane size, row counts around the four-row step,
+  // a strided x and a strided one-column y; the columns around y stay untouched.
+  for (size_t in : {1, 15, 16, 17, 33, 368})
+    for (size_t batch : {1, 3, 4, 5, 9, 257})
+      for (bool with_bias : {false, true}) {
+        SCOPED_TRACE(::testing::Message() << batch << "x" << in << (with_bias ? " bias" : ""));
+        Rng rng(in * 1000 + batch * 2 + with_bias);
+        const Tensor w = random_tensor(1, in, rng);
+        const float bias = 0.375f;
+        Tensor wide_x = random_tensor(batch, in + 3, rng);
+        const ConstMatrixView x = wide_x.view().cols_slice(1, in);
+        Tensor wide_y(batch, 3);
+        wide_y.fill(7.0f);
+        FusedLinear fused;
+        fused.forward(x, w, with_bias ? &bias : nullptr, Activation::kRelu, wide_y.view().cols_slice(1, 1));
+        for (size_t r = 0; r < batch; ++r) {
+          double z = with_bias ? bias : 0.0;
+          for (size_t i = 0; i < in; ++i) z += static_cast<double>(x.at(r, i)) * w.at(0, i);
+          EXPECT_NEAR(wide_y.at(r, 1), std::max(z, 0.0), 1e-5 * (1.0 + std::sqrt(static_cast<double>(in)))) << r;
+          EXPECT_EQ(wide_y.at(r, 0), 7.0f) << r;
+          EXPECT_EQ(wide_y.at(r, 2), 7.0f) << r;
+        }
+      }
 }
 
 TEST(FusedLinear, CacheHoldsBlockAndTailPrimitivesOnly) {
