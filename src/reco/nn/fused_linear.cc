@@ -54,7 +54,7 @@ namespace {
 typedef float DotLanes __attribute__((vector_size(16 * sizeof(float))));
 
 // A fixed tree (halves added pairwise): four dependent adds instead of fifteen.
-inline float lane_sum(DotLanes v) {
+__attribute__((always_inline)) inline float lane_sum(DotLanes v) {
   float a[16];
   std::memcpy(a, &v, sizeof(a));
   for (int width = 8; width > 0; width /= 2)
@@ -62,53 +62,36 @@ inline float lane_sum(DotLanes v) {
   return a[0];
 }
 
+// Rows r .. r + R - 1: R independent lane sums share each 16-float block of w.
+template <size_t R>
+__attribute__((always_inline)) inline void dot_rows(ConstMatrixView x, size_t r, const float* w, float bias,
+                                                    MatrixView y) {
+  const size_t k = x.cols, kv = k / 16 * 16;
+  DotLanes s[R] = {};
+  for (size_t c = 0; c < kv; c += 16) {
+    DotLanes wv;
+    std::memcpy(&wv, w + c, sizeof(wv));
+#pragma GCC unroll 4
+    for (size_t q = 0; q < R; ++q) {
+      DotLanes a;
+      std::memcpy(&a, x.row(r + q) + c, sizeof(a));
+      s[q] += a * wv;
+    }
+  }
+#pragma GCC unroll 4
+  for (size_t q = 0; q < R; ++q) {
+    const float* xr = x.row(r + q);
+    float t = lane_sum(s[q]);
+    for (size_t c = kv; c < k; ++c) t += xr[c] * w[c];
+    y.row(r + q)[0] = t + bias;
+  }
+}
+
 __attribute__((target_clones("avx512f", "avx2", "default"))) void row_dots(ConstMatrixView x, const float* w,
                                                                             float bias, MatrixView y) {
-  const size_t k = x.cols, kv = k / 16 * 16;
   size_t r = 0;
-  for (; r + 4 <= x.rows; r += 4) {
-    const float* x0 = x.row(r);
-    const float* x1 = x.row(r + 1);
-    const float* x2 = x.row(r + 2);
-    const float* x3 = x.row(r + 3);
-    DotLanes s0 = {}, s1 = {}, s2 = {}, s3 = {};
-    for (size_t c = 0; c < kv; c += 16) {
-      DotLanes wv, a0, a1, a2, a3;
-      std::memcpy(&wv, w + c, sizeof(wv));
-      std::memcpy(&a0, x0 + c, sizeof(a0));
-      std::memcpy(&a1, x1 + c, sizeof(a1));
-      std::memcpy(&a2, x2 + c, sizeof(a2));
-      std::memcpy(&a3, x3 + c, sizeof(a3));
-      s0 += a0 * wv;
-      s1 += a1 * wv;
-      s2 += a2 * wv;
-      s3 += a3 * wv;
-    }
-    float t0 = lane_sum(s0), t1 = lane_sum(s1), t2 = lane_sum(s2), t3 = lane_sum(s3);
-    for (size_t c = kv; c < k; ++c) {
-      t0 += x0[c] * w[c];
-      t1 += x1[c] * w[c];
-      t2 += x2[c] * w[c];
-      t3 += x3[c] * w[c];
-    }
-    y.row(r)[0] = t0 + bias;
-    y.row(r + 1)[0] = t1 + bias;
-    y.row(r + 2)[0] = t2 + bias;
-    y.row(r + 3)[0] = t3 + bias;
-  }
-  for (; r < x.rows; ++r) {
-    const float* xr = x.row(r);
-    DotLanes s = {};
-    for (size_t c = 0; c < kv; c += 16) {
-      DotLanes wv, a;
-      std::memcpy(&wv, w + c, sizeof(wv));
-      std::memcpy(&a, xr + c, sizeof(a));
-      s += a * wv;
-    }
-    float t = lane_sum(s);
-    for (size_t c = kv; c < k; ++c) t += xr[c] * w[c];
-    y.row(r)[0] = t + bias;
-  }
+  for (; r + 4 <= x.rows; r += 4) dot_rows<4>(x, r, w, bias, y);
+  for (; r < x.rows; ++r) dot_rows<1>(x, r, w, bias, y);
 }
 }  // namespace
 
