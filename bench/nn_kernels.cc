@@ -8,6 +8,7 @@
 // Items/s are rows (examples) per second of that piece alone.
 #include <benchmark/benchmark.h>
 
+#include <optional>
 #include <vector>
 
 #include "reco/core/rng.h"
@@ -97,6 +98,10 @@ void mlp_forward(benchmark::State& state, size_t in, const std::vector<size_t>& 
   mlp.init(rng);
   const Tensor x = random_tensor(kRows, in, 5);
   MlpWorkspace ws;
+  // frozen:1 packs the weights once (as CtrModel::infer under a frozen id); frozen:0 lets each
+  // single-block call copy W itself (a training step's forward).
+  std::optional<FrozenWeights> frozen;
+  if (state.range(0)) frozen.emplace();
   for (auto _ : state) {
     mlp.forward(x, ws, nullptr);
     benchmark::DoNotOptimize(ws.output().data());
@@ -138,9 +143,9 @@ BENCHMARK(BM_DlrmLayer)
     ->Args({256, 1});
 
 void BM_BottomMlpForward(benchmark::State& state) { mlp_forward(state, 13, {512, 256, 64, 16}, Activation::kRelu); }
-BENCHMARK(BM_BottomMlpForward);
+BENCHMARK(BM_BottomMlpForward)->ArgName("frozen")->Arg(0)->Arg(1);
 void BM_TopMlpForward(benchmark::State& state) { mlp_forward(state, 367, {512, 256, 1}, Activation::kNone); }
-BENCHMARK(BM_TopMlpForward);
+BENCHMARK(BM_TopMlpForward)->ArgName("frozen")->Arg(0)->Arg(1);
 
 }  // namespace
 

@@ -240,7 +240,7 @@ TEST(CtrModel, InferOverBlocksGivesForwardsLogits) {
   // shifted ranges, must give the logits one forward over the whole range gives.
   const size_t n = 2 * CtrModel::kInferBlockRows + 91;
   const auto [model, b] = infer_case(n);
-  for (const auto [lo, hi] : {std::pair<size_t, size_t>{0, n}, {3, n - 5}, {7, 40}}) {
+  for (const auto& [lo, hi] : {std::pair<size_t, size_t>{0, n}, {3, n - 5}, {7, 40}}) {
     SCOPED_TRACE(::testing::Message() << "rows " << lo << ".." << hi);
     ModelWorkspace whole, blocks;
     const auto want = model.forward(b, lo, hi, whole, nullptr);
