@@ -60,9 +60,12 @@ void BM_InteractionBackward(benchmark::State& state) {
 BENCHMARK(BM_InteractionBackward);
 
 // 26 tables of 100,000 rows: 166 MB, larger than the last-level cache share a core gets, with
-// uniformly random ids as in the random data (each lookup a likely DRAM miss).
+// uniformly random ids as in the random data. pool: distinct 256-row batches cycled; 64
+// touch 16k rows of each table (26 MB, mostly cache hits), 512 touch ~73 % of them (as `reco
+// bench train` with its 64 batches of 2048 rows: each lookup a likely DRAM miss).
 void BM_EmbeddingForward(benchmark::State& state) {
-  constexpr size_t kTables = 26, kTableRows = 100000, kPool = 64;
+  constexpr size_t kTables = 26, kTableRows = 100000;
+  const size_t kPool = static_cast<size_t>(state.range(1));
   std::vector<EmbeddingBag> tables;
   Rng rng(3);
   for (size_t t = 0; t < kTables; ++t) {
@@ -90,7 +93,7 @@ void BM_EmbeddingForward(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kRows);
 }
 // tables:0 = table by table (EmbeddingBag::forward), 1 = forward_tables (what CtrModel runs)
-BENCHMARK(BM_EmbeddingForward)->ArgName("tables")->Arg(0)->Arg(1);
+BENCHMARK(BM_EmbeddingForward)->ArgNames({"tables", "pool"})->Args({0, 64})->Args({1, 64})->Args({1, 512});
 
 void mlp_forward(benchmark::State& state, size_t in, const std::vector<size_t>& sizes, Activation last) {
   Mlp mlp("m", in, sizes, Activation::kRelu, last);

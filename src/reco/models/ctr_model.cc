@@ -168,10 +168,10 @@ void CtrModel::zero_grads(ModelWorkspace& ws) const {
   for (auto* g : ws.dense_grads) g->zero();
 }
 
-void CtrModel::embed(const Batch& batch, size_t lo, size_t hi, nn::MatrixView out, size_t first_col) const {
+void CtrModel::embed(const Batch& batch, size_t lo, size_t hi, nn::MatrixView out, size_t first_col,
+                     std::vector<nn::BagBatch>& bags) const {
   const size_t d = spec_.embedding_dim;
-  std::vector<nn::BagBatch> bags;
-  bags.reserve(deep_.size());
+  bags.clear();
   for (size_t f = 0; f < deep_.size(); ++f) bags.push_back(batch.sparse[f].bags().slice(lo, hi));
   nn::forward_tables(deep_, bags, out.cols_slice(first_col, deep_.size() * d));
   if (position_feature_) {
@@ -199,7 +199,7 @@ std::span<const float> CtrModel::forward(const Batch& batch, size_t lo, size_t h
       for (size_t r = 0; r < n; ++r) std::memcpy(ws.features.row(r), bo.row(r), d * sizeof(float));
       first = d;
     }
-    embed(batch, lo, hi, ws.features, first);
+    embed(batch, lo, hi, ws.features, first, ws.bags);
     ws.inter.resize(n, nn::interaction_output_size(spec_.interaction, v, d, spec_.self_interaction));
     nn::interaction_forward(spec_.interaction, ws.features, v, d, spec_.self_interaction, ws.inter);
     if (has_heads_) {
@@ -210,7 +210,7 @@ std::span<const float> CtrModel::forward(const Batch& batch, size_t lo, size_t h
   } else if (has_top_ || has_heads_) {
     ws.features.resize(n, nd + embedded() * d);
     for (size_t r = 0; r < n; ++r) std::memcpy(ws.features.row(r), dense.row(r), nd * sizeof(float));
-    embed(batch, lo, hi, ws.features, nd);
+    embed(batch, lo, hi, ws.features, nd, ws.bags);
     if (has_heads_) {
       heads_.forward(ws.features, ws.heads, dropout_rng);
     } else {

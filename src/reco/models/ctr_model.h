@@ -35,6 +35,7 @@ struct ModelWorkspace {
   nn::MlpWorkspace bottom;
   nn::MlpWorkspace top;
   nn::Tensor features;   ///< dlrm: [n, vectors*d]; mlp/wide_deep: [n, dense + F*d] (the top input)
+  std::vector<nn::BagBatch> bags;  ///< the block's lookups per deep table (views of the batch; reused)
   nn::Tensor inter;      ///< dlrm: interaction output (the top input)
   nn::Tensor dinter;     ///< dlrm: gradient w.r.t. inter
   nn::Tensor dfeatures;  ///< gradient w.r.t. features (embedding douts are column blocks of it)
@@ -126,7 +127,8 @@ class CtrModel {
   size_t dense_count() const { return features_.dense.size(); }
   size_t vectors() const;  // dlrm: vectors entering the interaction
   size_t embedded() const;  // embedding vectors in the input: deep tables + a position feature
-  void embed(const Batch& batch, size_t lo, size_t hi, nn::MatrixView out, size_t first_col) const;
+  void embed(const Batch& batch, size_t lo, size_t hi, nn::MatrixView out, size_t first_col,
+             std::vector<nn::BagBatch>& bags) const;
 
   ModelSpec spec_;
   FeatureMap features_;
