@@ -9,6 +9,7 @@
 #include <benchmark/benchmark.h>
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "reco/core/rng.h"
@@ -65,14 +66,16 @@ BENCHMARK(BM_InteractionBackward);
 // bench train` with its 64 batches of 2048 rows: each lookup a likely DRAM miss).
 void BM_EmbeddingForward(benchmark::State& state) {
   constexpr size_t kTables = 26, kTableRows = 100000;
-  const size_t kPool = static_cast<size_t>(state.range(1));
+  const size_t pool = static_cast<size_t>(state.range(1));
   std::vector<EmbeddingBag> tables;
   Rng rng(3);
   for (size_t t = 0; t < kTables; ++t) {
-    tables.emplace_back("t" + std::to_string(t), kTableRows, kDim);
+    std::string name = "t";  // (not "t" + to_string: GCC 12 -O3 warns -Wrestrict on that, falsely)
+    name += std::to_string(t);
+    tables.emplace_back(name, kTableRows, kDim);
     tables.back().init(rng, 0.0f);
   }
-  std::vector<std::vector<uint32_t>> ids(kPool * kTables, std::vector<uint32_t>(kRows));
+  std::vector<std::vector<uint32_t>> ids(pool * kTables, std::vector<uint32_t>(kRows));
   for (auto& v : ids)
     for (auto& id : v) id = static_cast<uint32_t>(rng.below(kTableRows));
   Tensor out(kRows, kTables * kDim);
@@ -80,7 +83,7 @@ void BM_EmbeddingForward(benchmark::State& state) {
   std::vector<BagBatch> bags(kTables);
   size_t round = 0;
   for (auto _ : state) {
-    const size_t p = round++ % kPool;
+    const size_t p = round++ % pool;
     if (together) {
       for (size_t t = 0; t < kTables; ++t) bags[t] = BagBatch{ids[p * kTables + t], {}, {}};
       forward_tables(tables, bags, out);
@@ -92,7 +95,8 @@ void BM_EmbeddingForward(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kRows);
 }
-// tables:0 = table by table (EmbeddingBag::forward), 1 = forward_tables (what CtrModel runs)
+// tables:0 = table by table (EmbeddingBag::forward), 1 = forward_tables (what CtrModel runs);
+// pool: see above
 BENCHMARK(BM_EmbeddingForward)->ArgNames({"tables", "pool"})->Args({0, 64})->Args({1, 64})->Args({1, 512});
 
 void mlp_forward(benchmark::State& state, size_t in, const std::vector<size_t>& sizes, Activation last) {
