@@ -14,6 +14,7 @@
 
 #include "reco/core/rng.h"
 #include "reco/nn/activation.h"
+#include "reco/nn/blas.h"
 #include "reco/nn/embedding_bag.h"
 #include "reco/nn/fused_linear.h"
 #include "reco/nn/interaction.h"
@@ -148,6 +149,44 @@ BENCHMARK(BM_DlrmLayer)
     ->Args({367, 512})
     ->Args({368, 512})
     ->Args({256, 1});
+
+// One DLRM layer's three training GEMMs at a training shard (rows: 1024 = a 2048 batch over two
+// workers) through the paths Linear::forward_fused / Linear::backward take: part 0 the forward
+// (weights packed per call, as training changes them every step), 1 the weight gradient
+// dW += dYᵀ·X, 2 the input gradient dX = dY·W. Which of a step's GEMMs run below the FMA peak.
+void BM_DlrmLayerTrain(benchmark::State& state) {
+  const size_t in = static_cast<size_t>(state.range(0)), out = static_cast<size_t>(state.range(1));
+  const size_t rows = static_cast<size_t>(state.range(2));
+  const int part = static_cast<int>(state.range(3));
+  Linear layer("fc", in, out, Activation::kRelu);
+  Rng rng(6);
+  layer.init(rng);
+  const Tensor x = random_tensor(rows, in, 7);
+  const Tensor dy = random_tensor(rows, out, 8);
+  Tensor grad_weight(out, in), y, dx(rows, in);
+  FusedLinear fused;
+  for (auto _ : state) {
+    if (part == 0) {
+      layer.forward_fused(x, y, fused);
+      benchmark::DoNotOptimize(y.data());
+    } else if (part == 1) {
+      gemm(true, false, 1.0f, dy, x, 1.0f, grad_weight);
+      benchmark::DoNotOptimize(grad_weight.data());
+    } else {
+      gemm(false, false, 1.0f, dy, layer.weight().value, 0.0f, dx);
+      benchmark::DoNotOptimize(dx.data());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * rows);
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * static_cast<double>(in * out * rows) *
+                                                     static_cast<double>(state.iterations()),
+                                                 benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+}
+BENCHMARK(BM_DlrmLayerTrain)
+    ->ArgNames({"in", "out", "rows", "part"})
+    ->ArgsProduct({{512}, {256}, {1024}, {0, 1, 2}})
+    ->ArgsProduct({{367}, {512}, {1024}, {0, 1, 2}})
+    ->ArgsProduct({{256}, {64}, {1024}, {0, 1, 2}});
 
 void BM_BottomMlpForward(benchmark::State& state) { mlp_forward(state, 13, {512, 256, 64, 16}, Activation::kRelu); }
 BENCHMARK(BM_BottomMlpForward)->ArgName("frozen")->Arg(0)->Arg(1);
