@@ -1,7 +1,8 @@
-// bench/nn_kernels — Google Benchmark of the DLRM inference pieces on one thread, at the
-// shapes of the issue-4 configuration (26 tables of 100,000 x 16, 13 dense features, bottom
-// 512-256-64-16, top 367 -> 512-256-1) and CtrModel::infer's block of 256 rows, so that a
-// change to one kernel can be judged without the noise of a whole `reco bench train` run.
+// bench/nn_kernels — Google Benchmark of the DLRM pieces on one thread, at the shapes of the
+// issue-4 configuration (26 tables of 100,000 x 16, 13 dense features, bottom 512-256-64-16,
+// top 367 -> 512-256-1) and CtrModel::infer's block of 256 rows (BM_DlrmLayerTrain: a training
+// shard), so that a change to one kernel can be judged without the noise of a whole
+// `reco bench train` run.
 //
 //   build/bench/reco_bench_nn_kernels [--benchmark_filter=Interaction]
 //
