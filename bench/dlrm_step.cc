@@ -3,8 +3,9 @@
 // `reco bench train` times, without its process start-up (~1 s of table set-up per run) so that
 // two variants can be compared many times in one process:
 //
-//   build/bench/reco_bench_dlrm_step --benchmark_repetitions=15 \
+//   build/bench/reco_bench_dlrm_step --benchmark_repetitions=15
 //       --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
+//   (one command line)
 //
 // Random interleaving runs the repetitions of all benchmarks in a shuffled order, so a slow
 // minute of a shared VM hits every variant alike; quote the medians.

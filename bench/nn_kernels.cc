@@ -9,6 +9,8 @@
 // Items/s are rows (examples) per second of that piece alone.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +24,7 @@
 #include "reco/nn/linear.h"
 #include "reco/nn/mlp.h"
 #include "reco/nn/tensor.h"
+#include "reco/optim/optimizer.h"
 
 namespace {
 using namespace reco;
@@ -100,6 +103,78 @@ void BM_EmbeddingForward(benchmark::State& state) {
 // tables:0 = table by table (EmbeddingBag::forward), 1 = forward_tables (what CtrModel runs);
 // pool: see above
 BENCHMARK(BM_EmbeddingForward)->ArgNames({"tables", "pool"})->Args({0, 64})->Args({1, 64})->Args({1, 512});
+
+// Plain SGD straight from the per-bag gradients (nn::apply_bag_gradients, what a DLRM training
+// step runs for its tables) on 13 tables — one worker's half of 26 — over a 2048-row batch in two
+// shards, the batch drawn from a pool of 64 (every table row touched: scattered misses).
+void BM_ApplyBagGradients(benchmark::State& state) {
+  constexpr size_t kTables = 13, kTableRows = 100000, kBatch = 2048, kPool = 64;
+  std::vector<EmbeddingBag> tables;
+  Rng rng(9);
+  for (size_t t = 0; t < kTables; ++t) {
+    std::string name = "t";
+    name += std::to_string(t);
+    tables.emplace_back(name, kTableRows, kDim);
+    tables.back().init(rng, 0.0f);
+  }
+  std::vector<std::vector<uint32_t>> ids(kPool * kTables, std::vector<uint32_t>(kBatch));
+  for (auto& v : ids)
+    for (auto& id : v) id = static_cast<uint32_t>(rng.below(kTableRows));
+  const Tensor dout = random_tensor(kBatch, kDim, 10);
+  const ConstMatrixView douts[2] = {dout.view().rows_slice(0, kBatch / 2), dout.view().rows_slice(kBatch / 2, kBatch / 2)};
+  size_t round = 0;
+  for (auto _ : state) {
+    const size_t p = round++ % kPool;
+    for (size_t t = 0; t < kTables; ++t) {
+      const BagBatch all{ids[p * kTables + t], {}, {}};
+      const BagBatch shards[2] = {all.slice(0, kBatch / 2), all.slice(kBatch / 2, kBatch)};
+      apply_bag_gradients(shards, douts, Pooling::kSum, 1e-6f, tables[t].table());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch * kTables);
+}
+BENCHMARK(BM_ApplyBagGradients);
+
+// A row-sparse optimizer step on 13 tables (one worker's half of 26) from coalesced gradients of
+// a 2048-row batch (Optimizer::update_rows, what training with Adagrad or LazyAdam runs for its
+// tables), the rows drawn from a pool of 64 batches: every table row touched, scattered misses.
+void BM_SparseRowUpdate(benchmark::State& state) {
+  constexpr size_t kTables = 13, kTableRows = 100000, kBatch = 2048, kPool = 64;
+  optim::OptimizerConfig config;
+  config.kind = static_cast<optim::OptimizerKind>(state.range(0));
+  config.schedule.base = 1e-6f;
+  std::unique_ptr<optim::Optimizer> optimizer = optim::make_optimizer(config);
+  std::vector<EmbeddingBag> tables;
+  std::vector<size_t> slots;
+  Rng rng(11);
+  tables.reserve(kTables);
+  for (size_t t = 0; t < kTables; ++t) {
+    std::string name = "t";
+    name += std::to_string(t);
+    tables.emplace_back(name, kTableRows, kDim);
+    tables.back().init(rng, 0.0f);
+  }
+  for (auto& table : tables) slots.push_back(optimizer->add(table.table()));
+  std::vector<RowGrad> grads(kPool * kTables);
+  for (RowGrad& g : grads) {
+    for (size_t i = 0; i < kBatch; ++i) g.rows.push_back(static_cast<uint32_t>(rng.below(kTableRows)));
+    std::sort(g.rows.begin(), g.rows.end());
+    g.rows.erase(std::unique(g.rows.begin(), g.rows.end()), g.rows.end());
+    g.values = random_tensor(g.rows.size(), kDim, rng.below(1000));
+  }
+  size_t round = 0, updated = 0;
+  for (auto _ : state) {
+    const size_t p = round++ % kPool;
+    optimizer->begin_step();
+    for (size_t t = 0; t < kTables; ++t) {
+      optimizer->update_rows(slots[t], grads[p * kTables + t]);
+      updated += grads[p * kTables + t].rows.size();
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(updated));
+}
+// kind: 1 Adagrad, 3 LazyAdam (optim::OptimizerKind)
+BENCHMARK(BM_SparseRowUpdate)->ArgName("kind")->Arg(1)->Arg(3);
 
 void mlp_forward(benchmark::State& state, size_t in, const std::vector<size_t>& sizes, Activation last) {
   Mlp mlp("m", in, sizes, Activation::kRelu, last);

@@ -232,11 +232,12 @@ void apply_bag_gradients(std::span<const BagBatch> shards, std::span<const Const
     for (size_t bag = 0; bag < sh.bags(); ++bag) {
       const size_t lo = sh.bag_begin(bag), hi = sh.bag_end(bag);
       // The table rows are scattered (cache misses) and the douts rows strided: ask for both
-      // a few bags ahead, as build_row_grad and the optimizers' row loops do.
-      if (bag + kPrefetchRows < sh.bags()) {
-        __builtin_prefetch(douts[s].row(bag + kPrefetchRows));
-        const size_t ahead = sh.bag_begin(bag + kPrefetchRows);
-        if (ahead < sh.bag_end(bag + kPrefetchRows) && sh.ids[ahead] < rows)
+      // kPrefetchBags ahead, as the forward does (each bag's update is a few cycles, so 8 bags
+      // ahead, build_row_grad's distance, asked for a row too late to hide a miss).
+      if (bag + kPrefetchBags < sh.bags()) {
+        __builtin_prefetch(douts[s].row(bag + kPrefetchBags));
+        const size_t ahead = sh.bag_begin(bag + kPrefetchBags);
+        if (ahead < sh.bag_end(bag + kPrefetchBags) && sh.ids[ahead] < rows)
           __builtin_prefetch(w.row(sh.ids[ahead]), 1);
       }
       const float* d = douts[s].row(bag);

@@ -56,6 +56,19 @@ std::vector<BagCase> cases() {
   // Leading and trailing empty bags; a single-id bag (the copy fast path) among them.
   out.push_back({"empty bags", 4, 3, Pooling::kMean, {{2, 2, 0}, {0, 0, 1, 3, 3}, {}}});
   out.push_back({"all bags empty", 4, 3, Pooling::kSum, {{}, {0, 0, 0}, {}}});
+  // More bags than the kernels look ahead (32 bags when pooling and updating), so the prefetch of a
+  // later bag — empty, single or multi-id — runs too; the ids repeat across bags.
+  Bags many;
+  many.offsets.push_back(0);
+  for (uint32_t b = 0; b < 150; ++b) {
+    for (uint32_t k = 0; k < b % 4; ++k) many.ids.push_back((b * 7 + k * 3) % 41);
+    many.offsets.push_back(many.ids.size());
+  }
+  out.push_back({"many bags sum", 41, 6, Pooling::kSum, many});
+  out.push_back({"many bags mean", 41, 6, Pooling::kMean, many});
+  Bags many_one_hot;
+  for (uint32_t b = 0; b < 150; ++b) many_one_hot.ids.push_back((b * 11) % 37);
+  out.push_back({"many bags one-hot", 37, 16, Pooling::kSum, many_one_hot});
   return out;
 }
 
@@ -132,7 +145,9 @@ TEST(EmbeddingBag, ForwardTablesMatchesTableByTable) {
     std::vector<EmbeddingBag> tables;
     std::vector<Bags> owned(5);
     for (size_t t = 0; t < owned.size(); ++t) {
-      tables.emplace_back("t" + std::to_string(t), 50 + t, d, t == 3 ? Pooling::kMean : Pooling::kSum);
+      std::string name = "t";  // (not "t" + to_string: GCC 12 -O3 warns -Wrestrict on that, falsely)
+      name += std::to_string(t);
+      tables.emplace_back(name, 50 + t, d, t == 3 ? Pooling::kMean : Pooling::kSum);
       tables.back().init(rng, 0.0f);
       Bags& b = owned[t];
       const bool multi = t >= 2;

@@ -45,7 +45,9 @@ TEST(Embeddings, RoundTripKeepsEveryValue) {
     ASSERT_EQ(r, 2u);
     EXPECT_EQ(e.items().row(r)[0], 5.0f);
     EXPECT_EQ(e.items().row(0)[1], 2.0f);
-    if (users) EXPECT_EQ(e.users().row(0)[1], 0.25f);
+    if (users) {
+      EXPECT_EQ(e.users().row(0)[1], 0.25f);
+    }
   }
 }
 
