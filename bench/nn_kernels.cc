@@ -41,6 +41,27 @@ Tensor random_tensor(size_t rows, size_t cols, uint64_t seed) {
   return t;
 }
 
+// Items = rows; GFLOP/s of an in x out layer's 2·in·out multiply-adds per row.
+void set_layer_counters(benchmark::State& state, size_t in, size_t out, size_t rows) {
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(rows));
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * static_cast<double>(in * out * rows) *
+                                                     static_cast<double>(state.iterations()),
+                                                 benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+}
+
+// `count` tables of rows x kDim ("t0", "t1", ...), initialized from rng.
+std::vector<EmbeddingBag> make_tables(size_t count, size_t rows, Rng& rng) {
+  std::vector<EmbeddingBag> tables;
+  tables.reserve(count);
+  for (size_t t = 0; t < count; ++t) {
+    std::string name = "t";  // (not "t" + to_string: GCC 12 -O3 warns -Wrestrict on that, falsely)
+    name += std::to_string(t);
+    tables.emplace_back(name, rows, kDim);
+    tables.back().init(rng, 0.0f);
+  }
+  return tables;
+}
+
 void BM_InteractionForward(benchmark::State& state) {
   const Tensor features = random_tensor(kRows, kVectors * kDim, 1);
   Tensor out(kRows, interaction_output_size(InteractionKind::kDot, kVectors, kDim, false));
@@ -72,14 +93,8 @@ BENCHMARK(BM_InteractionBackward);
 void BM_EmbeddingForward(benchmark::State& state) {
   constexpr size_t kTables = 26, kTableRows = 100000;
   const size_t pool = static_cast<size_t>(state.range(1));
-  std::vector<EmbeddingBag> tables;
   Rng rng(3);
-  for (size_t t = 0; t < kTables; ++t) {
-    std::string name = "t";  // (not "t" + to_string: GCC 12 -O3 warns -Wrestrict on that, falsely)
-    name += std::to_string(t);
-    tables.emplace_back(name, kTableRows, kDim);
-    tables.back().init(rng, 0.0f);
-  }
+  std::vector<EmbeddingBag> tables = make_tables(kTables, kTableRows, rng);
   std::vector<std::vector<uint32_t>> ids(pool * kTables, std::vector<uint32_t>(kRows));
   for (auto& v : ids)
     for (auto& id : v) id = static_cast<uint32_t>(rng.below(kTableRows));
@@ -109,14 +124,8 @@ BENCHMARK(BM_EmbeddingForward)->ArgNames({"tables", "pool"})->Args({0, 64})->Arg
 // shards, the batch drawn from a pool of 64 (every table row touched: scattered misses).
 void BM_ApplyBagGradients(benchmark::State& state) {
   constexpr size_t kTables = 13, kTableRows = 100000, kBatch = 2048, kPool = 64;
-  std::vector<EmbeddingBag> tables;
   Rng rng(9);
-  for (size_t t = 0; t < kTables; ++t) {
-    std::string name = "t";
-    name += std::to_string(t);
-    tables.emplace_back(name, kTableRows, kDim);
-    tables.back().init(rng, 0.0f);
-  }
+  std::vector<EmbeddingBag> tables = make_tables(kTables, kTableRows, rng);
   std::vector<std::vector<uint32_t>> ids(kPool * kTables, std::vector<uint32_t>(kBatch));
   for (auto& v : ids)
     for (auto& id : v) id = static_cast<uint32_t>(rng.below(kTableRows));
@@ -144,16 +153,9 @@ void BM_SparseRowUpdate(benchmark::State& state) {
   config.kind = static_cast<optim::OptimizerKind>(state.range(0));
   config.schedule.base = 1e-6f;
   std::unique_ptr<optim::Optimizer> optimizer = optim::make_optimizer(config);
-  std::vector<EmbeddingBag> tables;
-  std::vector<size_t> slots;
   Rng rng(11);
-  tables.reserve(kTables);
-  for (size_t t = 0; t < kTables; ++t) {
-    std::string name = "t";
-    name += std::to_string(t);
-    tables.emplace_back(name, kTableRows, kDim);
-    tables.back().init(rng, 0.0f);
-  }
+  std::vector<EmbeddingBag> tables = make_tables(kTables, kTableRows, rng);
+  std::vector<size_t> slots;
   for (auto& table : tables) slots.push_back(optimizer->add(table.table()));
   std::vector<RowGrad> grads(kPool * kTables);
   for (RowGrad& g : grads) {
@@ -211,10 +213,7 @@ void BM_DlrmLayer(benchmark::State& state) {
     layer.forward_fused(x, y, fused);
     benchmark::DoNotOptimize(y.data());
   }
-  state.SetItemsProcessed(state.iterations() * kRows);
-  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * static_cast<double>(in * out * kRows) *
-                                                     static_cast<double>(state.iterations()),
-                                                 benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+  set_layer_counters(state, in, out, kRows);
 }
 BENCHMARK(BM_DlrmLayer)
     ->ArgNames({"in", "out"})
@@ -253,10 +252,7 @@ void BM_DlrmLayerTrain(benchmark::State& state) {
       benchmark::DoNotOptimize(dx.data());
     }
   }
-  state.SetItemsProcessed(state.iterations() * rows);
-  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * static_cast<double>(in * out * rows) *
-                                                     static_cast<double>(state.iterations()),
-                                                 benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+  set_layer_counters(state, in, out, rows);
 }
 BENCHMARK(BM_DlrmLayerTrain)
     ->ArgNames({"in", "out", "rows", "part"})
