@@ -15,11 +15,15 @@
 //   BM_InferParallel/threads:N/frozen:F  CtrModel::infer_parallel on N workers, the dense
 //                        weights packed per call (F = 0) or once for all calls (1: a
 //                        FrozenWeights id kept by the caller)
+//   BM_InferStream/threads:N    as BM_InferParallel/frozen:1 but over 8 batches at a time with no
+//                        barrier between them (items/s comparable)
 //   BM_TrainStep/threads:N      Trainer::step (forward, backward, SGD) on N workers
 // Items/s are examples per second.
 #include <benchmark/benchmark.h>
 
+#include <atomic>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "reco/core/context.h"
@@ -148,6 +152,37 @@ BENCHMARK(BM_InferParallel)
     ->ArgsProduct({{1, 2}, {0, 1}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// The blocks of 8 consecutive batches taken from one counter in one pool region: no worker waits
+// for the other at the end of each batch, as it does in BM_InferParallel. The gap between the
+// two is what that per-batch barrier costs (stop 25: none measurable).
+void BM_InferStream(benchmark::State& state) {
+  Setup& s = setup();
+  ThreadPool pool(static_cast<int>(state.range(0)));
+  const uint64_t frozen = nn::FrozenWeights::new_id();
+  std::vector<models::ModelWorkspace> ws(pool.size());
+  constexpr size_t kRun = 8;
+  std::vector<float> scores(kBatch * kRun);
+  size_t round = 0;
+  const size_t rows = models::CtrModel::kInferBlockRows, per = kBatch / rows;
+  for (auto _ : state) {
+    std::atomic<size_t> next{0};
+    pool.run([&](int w) {
+      nn::FrozenWeights fw(frozen);
+      for (;;) {
+        const size_t k = next.fetch_add(1, std::memory_order_relaxed);
+        if (k >= per * kRun) return;
+        const size_t bi = k / per, lo = (k % per) * rows;
+        s.model->infer(s.pool[(round + bi) % kPool], lo, lo + rows, ws[w],
+                       std::span<float>(scores).subspan(bi * kBatch + lo, rows));
+      }
+    });
+    round += kRun;
+    benchmark::DoNotOptimize(scores.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch * kRun));
+}
+BENCHMARK(BM_InferStream)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_TrainStep(benchmark::State& state) {
   Setup& s = setup();

@@ -136,43 +136,44 @@ TEST(EmbeddingBag, ForwardWritesIntoAColumnBlock) {
 
 TEST(EmbeddingBag, ForwardTablesMatchesTableByTable) {
   // All tables at once (the prefetch runs ahead across table boundaries): every table's column
-  // block equal to its own forward, bit for bit, for one-hot, multi-hot, weighted and mean bags,
-  // and for batches shorter and longer than the prefetch distance.
+  // block equal to the reference pooling of its bags, for one-hot (the copy path without pool(),
+  // at d = 16 a fixed-size copy), multi-hot, weighted and mean bags, and for batches shorter and
+  // longer than the prefetch distance.
   for (const size_t bags : {size_t{1}, size_t{5}, size_t{33}, size_t{300}}) {
-    SCOPED_TRACE(::testing::Message() << bags << " bags");
-    Rng rng(bags);
-    const size_t d = 4;
-    std::vector<EmbeddingBag> tables;
-    std::vector<Bags> owned(5);
-    for (size_t t = 0; t < owned.size(); ++t) {
-      std::string name = "t";  // (not "t" + to_string: GCC 12 -O3 warns -Wrestrict on that, falsely)
-      name += std::to_string(t);
-      tables.emplace_back(name, 50 + t, d, t == 3 ? Pooling::kMean : Pooling::kSum);
-      tables.back().init(rng, 0.0f);
-      Bags& b = owned[t];
-      const bool multi = t >= 2;
-      if (multi) b.offsets.push_back(0);
-      for (size_t i = 0; i < bags; ++i) {
-        const size_t n = multi ? rng.below(3) : 1;  // multi-hot bags of 0..2 ids
-        for (size_t k = 0; k < n; ++k) {
-          b.ids.push_back(static_cast<uint32_t>(rng.below(50)));
-          if (t == 4) b.weights.push_back(rng.uniform_float() - 0.5f);
+    for (const size_t d : {size_t{4}, size_t{16}}) {
+      SCOPED_TRACE(::testing::Message() << bags << " bags, dim " << d);
+      Rng rng(bags * 100 + d);
+      std::vector<EmbeddingBag> tables;
+      std::vector<Bags> owned(5);
+      for (size_t t = 0; t < owned.size(); ++t) {
+        std::string name = "t";  // (not "t" + to_string: GCC 12 -O3 warns -Wrestrict on that, falsely)
+        name += std::to_string(t);
+        tables.emplace_back(name, 50 + t, d, t == 3 ? Pooling::kMean : Pooling::kSum);
+        tables.back().init(rng, 0.0f);
+        Bags& b = owned[t];
+        const bool multi = t >= 2;
+        if (multi) b.offsets.push_back(0);
+        for (size_t i = 0; i < bags; ++i) {
+          const size_t n = multi ? rng.below(3) : 1;  // multi-hot bags of 0..2 ids
+          for (size_t k = 0; k < n; ++k) {
+            b.ids.push_back(static_cast<uint32_t>(rng.below(50)));
+            if (t == 4) b.weights.push_back(rng.uniform_float() - 0.5f);
+          }
+          if (multi) b.offsets.push_back(b.ids.size());
         }
-        if (multi) b.offsets.push_back(b.ids.size());
       }
+      std::vector<BagBatch> views;
+      for (const Bags& b : owned) views.push_back(b.view());
+      Tensor wide(bags, 2 + tables.size() * d);
+      wide.fill(-9.0f);
+      forward_tables(tables, views, wide.view().cols_slice(2, tables.size() * d));
+      for (size_t t = 0; t < tables.size(); ++t) {
+        const auto want = reference_forward(tables[t].table().value, owned[t], tables[t].pooling());
+        for (size_t r = 0; r < bags; ++r)
+          for (size_t j = 0; j < d; ++j) EXPECT_NEAR(wide.at(r, 2 + t * d + j), want[r * d + j], 1e-6) << t << ", " << r;
+      }
+      for (size_t r = 0; r < bags; ++r) EXPECT_EQ(wide.at(r, 0), -9.0f);
     }
-    std::vector<BagBatch> views;
-    for (const Bags& b : owned) views.push_back(b.view());
-    Tensor wide(bags, 2 + tables.size() * d);
-    wide.fill(-9.0f);
-    forward_tables(tables, views, wide.view().cols_slice(2, tables.size() * d));
-    for (size_t t = 0; t < tables.size(); ++t) {
-      Tensor want(bags, d);
-      tables[t].forward(views[t], want);
-      for (size_t r = 0; r < bags; ++r)
-        for (size_t j = 0; j < d; ++j) EXPECT_EQ(wide.at(r, 2 + t * d + j), want.at(r, j)) << t << ", " << r;
-    }
-    for (size_t r = 0; r < bags; ++r) EXPECT_EQ(wide.at(r, 0), -9.0f);
   }
 }
 
